@@ -1,0 +1,15 @@
+import numpy as np
+import pytest
+
+import ember
+from ember.testing import devices
+
+
+@pytest.fixture(params=devices())
+def device(request):
+    return ember.device(request.param)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
