@@ -9,20 +9,33 @@ __path__ = __import__("pkgutil").extend_path(__path__, __name__)
 
 from ember import _missing
 from ember import cuda as cuda
+from ember import fft as fft
+from ember import linalg as linalg
 from ember.__about__ import __version__ as __version__
 from ember._ops import OPS
+from ember._ops.conv import *  # noqa: F403
 from ember._ops.creation import *  # noqa: F403
 from ember._ops.elementwise import *  # noqa: F403
+from ember._ops.fft import stft as stft
+from ember._ops.indexing import *  # noqa: F403
+from ember._ops.linalg import TOP_LEVEL as _LINALG_TOP_LEVEL
 from ember._ops.memory import *  # noqa: F403
+from ember._ops.nn import *  # noqa: F403
+from ember._ops.pooling import *  # noqa: F403
+from ember._ops.random import *  # noqa: F403
 from ember._ops.reduction import *  # noqa: F403
 from ember._ops.shape import *  # noqa: F403
 from ember.devices import device as device
 from ember.dtypes import *  # noqa: F403
 from ember.dtypes import dtype as dtype
+from ember.random import Generator as Generator
+from ember.random import initial_seed as initial_seed
+from ember.random import manual_seed as manual_seed
 from ember.tensor import Size as Size
 from ember.tensor import Tensor as Tensor
 from ember.tensor import install_methods
 
+globals().update(_LINALG_TOP_LEVEL)  # matmul, mm, einsum... live at the top level too
 install_methods(OPS)
 _missing.install()
 

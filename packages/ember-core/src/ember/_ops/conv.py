@@ -1,0 +1,5 @@
+"""conv ops."""
+
+from __future__ import annotations
+
+__all__: list = []

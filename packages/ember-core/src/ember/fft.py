@@ -1,0 +1,3 @@
+"""``ember.fft``: PyTorch's ``torch.fft`` functions."""
+
+from ember._ops.fft import *  # noqa: F403
