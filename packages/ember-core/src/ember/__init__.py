@@ -13,10 +13,11 @@ from ember import fft as fft
 from ember import linalg as linalg
 from ember.__about__ import __version__ as __version__
 from ember._ops import OPS
+from ember._ops import creation as _creation
 from ember._ops.conv import *  # noqa: F403
 from ember._ops.creation import *  # noqa: F403
 from ember._ops.elementwise import *  # noqa: F403
-from ember._ops.fft import stft as stft
+from ember._ops.fft import TOP_LEVEL as _FFT_TOP_LEVEL
 from ember._ops.indexing import *  # noqa: F403
 from ember._ops.linalg import TOP_LEVEL as _LINALG_TOP_LEVEL
 from ember._ops.memory import *  # noqa: F403
@@ -24,19 +25,30 @@ from ember._ops.nn import *  # noqa: F403
 from ember._ops.pooling import *  # noqa: F403
 from ember._ops.random import *  # noqa: F403
 from ember._ops.reduction import *  # noqa: F403
+from ember._ops.reduction import return_types as return_types
 from ember._ops.shape import *  # noqa: F403
+from ember._ops.sorting import *  # noqa: F403
+from ember._printing import set_printoptions as set_printoptions
 from ember.devices import device as device
 from ember.dtypes import *  # noqa: F403
 from ember.dtypes import dtype as dtype
 from ember.random import Generator as Generator
+from ember.random import get_rng_state as get_rng_state
 from ember.random import initial_seed as initial_seed
 from ember.random import manual_seed as manual_seed
+from ember.random import seed as seed
+from ember.random import set_rng_state as set_rng_state
+from ember.serialization import load as load
+from ember.serialization import save as save
 from ember.tensor import Size as Size
 from ember.tensor import Tensor as Tensor
 from ember.tensor import install_methods
 
+for _name in _creation.TENSOR_METHODS:  # new_tensor, new_empty, new_zeros, new_ones, new_full
+    setattr(Tensor, _name, getattr(_creation, _name))
 globals().update(_LINALG_TOP_LEVEL)  # matmul, mm, einsum... live at the top level too
+globals().update(_FFT_TOP_LEVEL)  # stft, istft and the window functions
 install_methods(OPS)
 _missing.install()
 
-del install_methods
+del install_methods, _name

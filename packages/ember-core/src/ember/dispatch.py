@@ -274,6 +274,9 @@ def cast_to(vals, n, target) -> None:
                 vals[i] = v.astype(np_t)
         elif target.category < _SCALAR_CATEGORY.get(type(v), _dt.FLOATING):
             raise TypeError(f"cannot combine {type(v).__name__} with {target}")
+        elif np_t.kind == "V":
+            # ml_dtypes' bfloat16 does not treat Python scalars as weak: make one typed.
+            vals[i] = np_t.type(v)
 
 
 def promote_same(op, vals, kwargs=None) -> None:
@@ -288,7 +291,11 @@ def promote_same(op, vals, kwargs=None) -> None:
             sd = getattr(second, "dtype", None)
             if fd is sd:
                 return
-            if sd is None and _SCALAR_CATEGORY.get(type(second), 9) <= _FROM_NUMPY[fd].category:
+            if (
+                sd is None
+                and fd.kind != "V"
+                and _SCALAR_CATEGORY.get(type(second), 9) <= _FROM_NUMPY[fd].category
+            ):
                 return
     elif n == 1:
         return

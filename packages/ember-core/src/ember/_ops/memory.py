@@ -22,7 +22,8 @@ def _clone(xp, x, *, memory_format=None):
 
 def _contiguous(xp, x, memory_format=None):
     """``input`` itself if it is C-contiguous, else a contiguous copy."""
-    return xp.ascontiguousarray(x)
+    # Not xp.ascontiguousarray: it turns 0-d arrays into 1-d ones.
+    return x if x.flags.c_contiguous else x.copy(order="C")
 
 
 def _copy(xp, dst, src, non_blocking=False):
@@ -35,6 +36,32 @@ def _copy(xp, dst, src, non_blocking=False):
     return dst
 
 
+def _fill_(xp, x, value):
+    """Fill ``self`` with ``value`` (a number or a 0-d tensor) in place."""
+    if hasattr(value, "ndim"):
+        if value.ndim != 0:
+            raise RuntimeError(
+                f"fill_: only supports a 0-dimension value tensor, but got one with "
+                f"{value.ndim} dimension(s)"
+            )
+        if type(value) is not type(x):  # a CPU value into a GPU tensor, or back
+            value = value.get() if hasattr(value, "get") else xp.asarray(value)
+    elif isinstance(value, complex) and x.dtype.kind != "c":
+        raise RuntimeError(f"fill_: cannot fill a {x.dtype} tensor with a complex value")
+    elif not isinstance(value, (bool, int, float, complex)):
+        raise TypeError(
+            f"fill_: value must be a number or a 0-d tensor, got {type(value).__name__}"
+        )
+    x.fill(value)
+    return x
+
+
+def _zero_(xp, x):
+    """Fill ``self`` with zeros in place."""
+    x.fill(0)
+    return x
+
+
 to_dtype = Op("to_dtype", _to_dtype, method=False, doc="Cast to another dtype (``Tensor.to``).")
 to_device = Op(
     "to_device", _to_device, method=False, moves=True, doc="Move to another device (``Tensor.to``)."
@@ -42,3 +69,5 @@ to_device = Op(
 clone = Op("clone", _clone)
 contiguous = Op("contiguous", _contiguous, view=True)
 copy_ = Op("copy_", _copy, inplace=True)
+fill_ = Op("fill_", _fill_, inplace=True)
+zero_ = Op("zero_", _zero_, inplace=True)

@@ -36,7 +36,7 @@ def make_tensor(
     rng = rng if rng is not None else np.random.default_rng(0)
     dtype = _dt.as_dtype(dtype)
     if dtype is _dt.bool:
-        arr = rng.random(shape) < 0.5
+        arr = np.asarray(rng.random(shape) < 0.5)
     elif dtype.category == _dt.INTEGRAL:
         lo = (0 if not dtype.is_signed else -9) if low is None else int(low)
         hi = 10 if high is None else int(high)
@@ -55,7 +55,7 @@ def make_tensor(
         wide = np.repeat(arr[..., None], 2, axis=-1)
         wide[..., 1] = 0
         arr = wide[..., 0]
-    t = ember.from_numpy(arr)
+    t = ember.from_numpy(np.asarray(arr))
     if device != "cpu":
         t = t.to(device)
     if requires_grad:

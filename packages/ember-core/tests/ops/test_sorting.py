@@ -1,0 +1,261 @@
+"""Sort-based reductions: stability, ties, nan, named tuples and errors."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import ember
+
+nan, inf = math.nan, math.inf
+
+
+def t(data, dtype=None, device="cpu"):
+    return ember.tensor(data, dtype=dtype, device=device)
+
+
+def values(x):
+    return np.asarray(x.cpu()._data).tolist()
+
+
+def same(a, b):
+    """Lists equal, nan equal to nan."""
+    return len(a) == len(b) and all(x == y or (x != x and y != y) for x, y in zip(a, b))
+
+
+# ---- sort ------------------------------------------------------------------------
+
+
+def test_sort_is_stable_both_ways(device, rng):
+    data = rng.integers(0, 4, 2000)
+    x = t(data, device=device)
+    up = sorted(range(len(data)), key=lambda i: data[i])
+    down = sorted(range(len(data)), key=lambda i: data[i], reverse=True)  # stable too
+    assert values(ember.argsort(x)) == up
+    assert values(ember.sort(x, descending=True).indices) == down
+    assert values(x.argsort(0, True, stable=True)) == down
+
+
+def test_sort_puts_nan_last_ascending_and_first_descending(device):
+    x = t([3.0, nan, 1.0, -inf, 1.0, inf, nan], device=device)
+    out = ember.sort(x)
+    assert out._fields == ("values", "indices") and type(out).__name__ == "sort"
+    assert same(values(out.values), [-inf, 1.0, 1.0, 3.0, inf, nan, nan])
+    assert values(out.indices) == [3, 2, 4, 0, 5, 1, 6]
+    down = ember.sort(x, descending=True)
+    assert values(down.indices) == [1, 6, 5, 0, 2, 4, 3]
+
+
+def test_sort_leaves_its_input_alone(device):
+    x = t([[3, 1, 2]], device=device)
+    ember.sort(x, 1)
+    ember.msort(x.reshape(3, 1))
+    assert values(x) == [[3, 1, 2]]
+    assert values(ember.msort(t([[3, 1], [1, 2]], device=device))) == [[1, 1], [3, 2]]
+
+
+# ---- topk and kthvalue -----------------------------------------------------------
+
+
+def test_topk_counts_nan_as_largest(device):
+    x = t([1.0, 3.0, 3.0, nan, 2.0, 5.0], device=device)
+    out = ember.topk(x, 3)
+    assert out._fields == ("values", "indices")
+    assert same(values(out.values), [nan, 5.0, 3.0]) and values(out.indices)[:2] == [3, 5]
+    low = x.topk(2, largest=False)
+    assert values(low.values) == [1.0, 2.0] and values(low.indices) == [0, 4]
+
+
+def test_topk_along_a_dim(device):
+    x = t([[1, 9, 4], [8, 2, 7]], device=device)
+    out = ember.topk(x, 1, dim=0)
+    assert values(out.values) == [[8, 9, 7]] and values(out.indices) == [[1, 0, 1]]
+    assert ember.topk(x, 0).values.shape == (2, 0)
+
+
+def test_kthvalue(device):
+    x = t([[3.0, 1.0, 2.0], [nan, 5.0, 4.0]], device=device)
+    out = ember.kthvalue(x, 2)
+    assert out._fields == ("values", "indices")
+    assert values(out.values) == [2.0, 5.0] and values(out.indices) == [2, 1]
+    last = ember.kthvalue(x, 3, 1, True)
+    assert last.values.shape == (2, 1) and math.isnan(values(last.values)[1][0])
+
+
+def test_k_out_of_range(device):
+    x = t([1, 2, 3], device=device)
+    with pytest.raises(RuntimeError, match=r"^topk: selected index k out of range \(k=4"):
+        ember.topk(x, 4)
+    with pytest.raises(RuntimeError, match=r"^kthvalue: selected number k out of range"):
+        ember.kthvalue(x, 0)
+    with pytest.raises(IndexError, match=r"^kthvalue: Expected reduction dim 0 to have non-zero"):
+        ember.kthvalue(ember.zeros(0, 2, device=device), 1, 0)
+    with pytest.raises(IndexError, match=r"^topk: Dimension out of range"):
+        ember.topk(x, 1, dim=1)
+
+
+# ---- median and mode -------------------------------------------------------------
+
+
+def test_median_is_the_lower_median_and_nan_wins(device):
+    x = t([[4.0, 1.0, 3.0, 2.0], [nan, 1.0, 2.0, nan]], device=device)
+    assert ember.median(x.unbind(0)[0]).item() == 2.0
+    assert math.isnan(ember.median(x).item())
+    out = ember.median(x, 1)
+    assert type(out).__name__ == "median" and out._fields == ("values", "indices")
+    assert values(out.values)[0] == 2.0 and values(out.indices) == [3, 0]  # the first nan
+    assert math.isnan(values(out.values)[1])
+
+
+def test_nanmedian_skips_nan(device):
+    x = t([[nan, 3.0, nan, 1.0, 2.0, 2.0], [nan, nan, nan, nan, nan, nan]], device=device)
+    out = ember.nanmedian(x, 1)
+    assert values(out.values)[0] == 2.0 and values(out.indices)[0] in (4, 5)  # ties: either
+    assert math.isnan(values(out.values)[1])
+    assert ember.nanmedian(x).item() == 2.0
+    assert math.isnan(ember.nanmedian(t([nan, nan], device=device)).item())
+
+
+def test_median_of_empty(device):
+    assert math.isnan(ember.median(ember.zeros(0, device=device)).item())
+    with pytest.raises(RuntimeError, match=r"^median: cannot take the median of an empty int"):
+        ember.median(t([], ember.int64, device))
+    with pytest.raises(IndexError, match=r"^median: Expected reduction dim 1 to have non-zero"):
+        ember.median(ember.zeros(2, 0, device=device), 1)
+
+
+def test_mode_picks_the_smallest_most_frequent_and_its_last_index(device):
+    out = ember.mode(t([3, 1, 3, 1, 2, 1, 3], device=device))
+    assert type(out).__name__ == "mode" and out._fields == ("values", "indices")
+    assert out.values.item() == 1 and out.indices.item() == 5
+    cols = ember.mode(t([[3, 3, 2, 1], [2, 2, 1, 1]], device=device), 0, keepdim=True)
+    assert values(cols.values) == [[2, 2, 1, 1]] and values(cols.indices) == [[1, 1, 1, 1]]
+    lone = ember.mode(t([[nan, 2.0, nan], [nan, nan, nan]], device=device), 1)
+    assert values(lone.values)[0] == 2.0 and values(lone.indices) == [1, 2]
+
+
+# ---- quantiles -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("how", "expected"),
+    [
+        ("linear", [0.3, 1.5, 2.7]),
+        ("lower", [0.0, 1.0, 2.0]),
+        ("higher", [1.0, 2.0, 3.0]),
+        ("midpoint", [0.5, 1.5, 2.5]),
+        ("nearest", [0.0, 2.0, 3.0]),
+    ],
+)
+def test_quantile_interpolations(device, how, expected):
+    x = t([0.0, 1.0, 2.0, 3.0], device=device)
+    q = t([0.1, 0.5, 0.9], device=device)
+    assert np.allclose(values(ember.quantile(x, q, interpolation=how)), expected)
+
+
+def test_quantile_shapes_and_nan(device):
+    x = t([[0.0, 1.0, 2.0, 3.0], [4.0, 5.0, nan, 7.0]], device=device)
+    q = t([0.25, 0.5], device=device)
+    assert ember.quantile(x, q, dim=1, keepdim=True).shape == (2, 2, 1)
+    assert ember.quantile(x, 0.5, keepdim=True).shape == (1, 1)
+    assert same(values(ember.quantile(x, 0.5, dim=1)), [1.5, nan])
+    assert values(ember.nanquantile(x, 0.5, dim=1)) == [1.5, 5.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert math.isnan(ember.nanquantile(t([nan, nan], device=device), 0.5).item())
+
+
+def test_quantile_rejects_bad_arguments(device):
+    x = t([1.0, 2.0], device=device)
+    with pytest.raises(RuntimeError, match=r"^quantile: q must be in the range \[0, 1\]"):
+        ember.quantile(x, 1.5)
+    with pytest.raises(RuntimeError, match=r"^quantile: input tensor must be either float"):
+        ember.quantile(t([1, 2], device=device), 0.5)
+    with pytest.raises(RuntimeError, match=r"^quantile: q tensor must be same dtype"):
+        ember.quantile(x, t([0.5], ember.float64, device))
+    with pytest.raises(RuntimeError, match=r"^quantile: q must be a scalar or 1D tensor"):
+        ember.quantile(x, t([[0.5]], device=device))
+    with pytest.raises(RuntimeError, match=r"^nanquantile: interpolation must be one of"):
+        ember.nanquantile(x, 0.5, interpolation="cubic")
+    with pytest.raises(RuntimeError, match=r"^quantile: input tensor must be non-empty"):
+        ember.quantile(ember.zeros(0, device=device), 0.5)
+
+
+# ---- unique ----------------------------------------------------------------------
+
+
+def test_unique_returns_inverse_and_counts(device):
+    x = t([[2, 1, 2], [3, 1, 2]], device=device)
+    assert values(ember.unique(x)) == [1, 2, 3]
+    vals, inverse, counts = x.unique(return_inverse=True, return_counts=True)
+    assert values(inverse) == [[1, 0, 1], [2, 0, 1]] and values(counts) == [2, 3, 1]
+    vals, counts = ember.unique(x, dim=1, return_counts=True)
+    assert values(vals) == [[1, 2, 2], [1, 2, 3]] and values(counts) == [1, 1, 1]
+
+
+def test_unique_keeps_every_nan_apart(device):
+    vals, counts = ember.unique(t([nan, 1.0, nan], device=device), return_counts=True)
+    assert same(values(vals), [1.0, nan, nan]) and values(counts) == [1, 1, 1]
+
+
+def test_unique_consecutive(device):
+    x = t([1, 1, 2, 2, 3, 1, 1, 2], device=device)
+    vals, inverse, counts = ember.unique_consecutive(x, return_inverse=True, return_counts=True)
+    assert values(vals) == [1, 2, 3, 1, 2]
+    assert values(inverse) == [0, 0, 1, 1, 2, 3, 3, 4] and values(counts) == [2, 2, 1, 2, 1]
+    rows = ember.unique_consecutive(t([[1, 1], [1, 1], [2, 3]], device=device), dim=0)
+    assert values(rows) == [[1, 1], [2, 3]]
+
+
+def test_unique_errors(device):
+    with pytest.raises(IndexError, match=r"^unique: Dimension out of range"):
+        ember.unique(t([[1, 2]], device=device), dim=2)
+    with pytest.raises(RuntimeError, match=r"^unique: There are 0 sized dimensions"):
+        ember.unique(ember.zeros(2, 0, device=device), dim=0)
+
+
+# ---- histograms ------------------------------------------------------------------
+
+
+def test_bincount(device):
+    x = t([1, 1, 3], device=device)
+    assert values(ember.bincount(x)) == [0, 2, 0, 1]
+    assert values(x.bincount(minlength=6)) == [0, 2, 0, 1, 0, 0]
+    w = ember.bincount(x, t([0.5, 1.0, 2.0], device=device))
+    assert w.dtype is ember.float32 and values(w) == [0.0, 1.5, 0.0, 2.0]
+    assert ember.bincount(x, weights=t([1, 1, 2], device=device)).dtype is ember.float64
+
+
+def test_bincount_errors(device):
+    with pytest.raises(RuntimeError, match=r"^bincount: only supports 1-d non-negative .*2-D"):
+        ember.bincount(t([[1, 2]], device=device))
+    with pytest.raises(RuntimeError, match=r"^bincount: only supports .*float32"):
+        ember.bincount(t([1.0], device=device))
+    with pytest.raises(RuntimeError, match=r"^bincount: input must be non-negative, got -1"):
+        ember.bincount(t([-1, 1], device=device))
+    with pytest.raises(RuntimeError, match=r"^bincount: weights should be 1-d and have the same"):
+        ember.bincount(t([1, 2], device=device), t([1.0], device=device))
+    with pytest.raises(RuntimeError, match=r"^bincount: minlength should be >= 0"):
+        ember.bincount(t([1], device=device), minlength=-1)
+
+
+def test_histc(device):
+    x = t([1.0, 2.0, 1.0, 4.0, 2.5, nan, -1.0, 3.0], device=device)
+    assert values(ember.histc(x, bins=4, min=0, max=3)) == [0.0, 2.0, 1.0, 2.0]  # 3 is in
+    assert values(ember.histc(t([2.0, 2.0], device=device), bins=4)) == [0.0, 0.0, 2.0, 0.0]
+    edges = t([0.1, 0.2, 0.3, 0.7, 0.9, 1.0], device=device)
+    assert values(ember.histc(edges, 10, 0, 1)) == [0, 1, 1, 1, 0, 0, 0, 1, 0, 2]
+    assert ember.histc(t([1.0], ember.float64, device)).dtype is ember.float64
+
+
+def test_histc_errors(device):
+    x = t([1.0, 2.0], device=device)
+    with pytest.raises(RuntimeError, match=r"^histc: expected a floating point input"):
+        ember.histc(t([1, 2], device=device))
+    with pytest.raises(RuntimeError, match=r"^histc: bins must be > 0"):
+        ember.histc(x, bins=0)
+    with pytest.raises(RuntimeError, match=r"^histc: max must be larger than min"):
+        ember.histc(x, 4, 3, 1)
+    with pytest.raises(RuntimeError, match=r"^histc: range of \[nan, nan\] is not finite"):
+        ember.histc(t([nan, 1.0], device=device))

@@ -1,0 +1,96 @@
+"""Parity with PyTorch for every op of the reduction and sorting families.
+
+Driven by the OpInfo rows: each sample runs through ember and through PyTorch, and the
+results must agree in value, dtype, shape and, for named results, field names.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import ember
+from ember._ops import OPS
+from ember.testing import assert_close, load_opinfos, make_tensor
+from ember.testing.opinfos.reduction import SPECIAL_SAMPLES
+
+torch = pytest.importorskip("torch")
+
+pytestmark = pytest.mark.parity
+
+OPINFOS = load_opinfos()
+FAMILIES = ("reduction", "sorting")
+CASES = [
+    (info, dtype)
+    for info in OPINFOS.values()
+    if OPS[info.name].family in FAMILIES
+    for dtype in info.dtypes
+]
+# PyTorch leaves the index among tied values open for these: values are compared, and
+# the OpInfo row's check already proves that the indices point at them.
+OPEN_TIES = {"topk", "kthvalue", "median", "nanmedian"}
+
+
+def to_torch(v):
+    if isinstance(v, ember.Tensor):
+        return torch.from_numpy(np.array(v.cpu()._data))
+    if isinstance(v, ember.dtype):
+        return getattr(torch, v.name)
+    if isinstance(v, (list, tuple)):
+        return type(v)(to_torch(x) for x in v)
+    return v
+
+
+def run_torch(info, args, kwargs):
+    args, kwargs = to_torch(args), {k: to_torch(v) for k, v in kwargs.items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # e.g. std with no degrees of freedom
+        if callable(info.torch):
+            return info.torch(torch, *args, **kwargs)
+        return getattr(torch, info.name)(*args, **kwargs)
+
+
+def check_same(out, expected, msg, values_only=False):
+    if isinstance(expected, torch.Tensor):
+        assert isinstance(out, ember.Tensor), f"{msg}: got {type(out).__name__}"
+        assert out.dtype.name == str(expected.dtype).removeprefix("torch."), (
+            f"{msg}: dtype {out.dtype.name} vs torch's {expected.dtype}"
+        )
+        rtol = 1e-5 if expected.dtype == torch.float32 else None
+        assert_close(out, expected.numpy(), rtol=rtol, msg=msg)
+        return
+    assert isinstance(out, tuple) and len(out) == len(expected), f"{msg}: {type(out)}"
+    fields = getattr(out, "_fields", None)
+    for i, (a, e) in enumerate(zip(out, expected)):
+        if fields:
+            e = getattr(expected, fields[i])  # torch names its fields the same
+        if values_only and i > 0:
+            assert a.shape == tuple(e.shape) and a.dtype.name == "int64", f"{msg}[{i}]"
+            continue
+        check_same(a, e, f"{msg}[{i}]")
+
+
+def has_nan(t):
+    return t.dtype.is_floating_point and bool(np.isnan(np.asarray(t.cpu()._data)).any())
+
+
+def _case_id(case):
+    return f"{case[0].name}-{case[1].name}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_matches_torch(case):
+    info, dtype = case
+    rng = np.random.default_rng(0)
+
+    def make(*shape, **kw):
+        kw.setdefault("dtype", dtype)
+        return make_tensor(*shape, rng=rng, **kw)
+
+    special = SPECIAL_SAMPLES.get(info.name, lambda make: [])
+    for sample in [*info.samples(make), *special(make)]:
+        if info.name == "mode" and has_nan(sample.args[0]):
+            continue  # PyTorch sorts with nan in a comparison sort: its answer is arbitrary
+        out = OPS[info.name](*sample.args, **sample.kwargs)
+        expected = run_torch(info, sample.args, sample.kwargs)
+        check_same(out, expected, f"{info.name}{sample}", values_only=info.name in OPEN_TIES)
