@@ -47,7 +47,9 @@ from ember.tensor import install_methods
 for _name in _creation.TENSOR_METHODS:  # new_tensor, new_empty, new_zeros, new_ones, new_full
     setattr(Tensor, _name, getattr(_creation, _name))
 globals().update(_LINALG_TOP_LEVEL)  # matmul, mm, einsum... live at the top level too
-globals().update(_FFT_TOP_LEVEL)  # stft, istft and the window functions
+globals().update(_FFT_TOP_LEVEL)
+for _name in ("det", "slogdet", "inverse", "matrix_power", "matrix_exp"):
+    setattr(Tensor, _name, _LINALG_TOP_LEVEL[_name])  # Tensor.det() & co., as in PyTorch  # stft, istft and the window functions
 install_methods(OPS)
 _missing.install()
 

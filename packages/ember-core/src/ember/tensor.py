@@ -8,11 +8,14 @@ Python operators are installed from it by :func:`install_methods`, so a
 from __future__ import annotations
 
 import importlib
+import sys
 
 import numpy as np
 
 from ember import dispatch as _dispatch
 from ember import dtypes as _dt
+from ember._tensor_views import OPS as _OPS
+from ember._tensor_views import ViewMethods
 from ember.devices import CPU, as_device
 
 __all__ = ["Tensor", "Size"]
@@ -50,7 +53,7 @@ def _autograd():
         ) from None
 
 
-class Tensor:
+class Tensor(ViewMethods):
     """A multi-dimensional array on a device, with PyTorch's methods and semantics.
 
     Make one with ``ember.tensor``, ``ember.zeros``... rather than this class.
@@ -376,6 +379,33 @@ class Tensor:
         return _OPS["copy_"](self, result)
 
 
+def _conversion(name, dtype):
+    def method(self, memory_format=None) -> Tensor:
+        return self.to(dtype)
+
+    method.__name__ = name
+    method.__doc__ = f"``self.to(ember.{dtype.name})``; ``self`` itself if it has that dtype."
+    return method
+
+
+# PyTorch's dtype shorthands: x.float(), x.long()...
+for _name, _dtype in {
+    "float": _dt.float32,
+    "double": _dt.float64,
+    "half": _dt.float16,
+    "bfloat16": _dt.bfloat16,
+    "long": _dt.int64,
+    "int": _dt.int32,
+    "short": _dt.int16,
+    "char": _dt.int8,
+    "byte": _dt.uint8,
+    "bool": _dt.bool,
+    "cfloat": _dt.complex64,
+    "cdouble": _dt.complex128,
+}.items():
+    setattr(Tensor, _name, _conversion(_name, _dtype))
+
+
 def _wrap_dim(dim, ndim, name):
     n = max(ndim, 1)
     if not -n <= dim < n:
@@ -413,8 +443,6 @@ def _to_device(t, device):
             data = xp.asarray(t._data)
     return _OPS["to_device"](t, data, device)
 
-
-_OPS: dict = {}
 
 # Python operators -> (op name, reflected)
 _OPERATORS = {
@@ -515,6 +543,20 @@ def _inplace_method(op):
     return method
 
 
+def _method_aliases():
+    """(alias, op) for each alias a family exports of an op that is a method
+    (``swapaxes`` of ``transpose``, ``subtract`` of ``sub``...): the alias is one too.
+    """
+    from ember._ops import Op
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("ember._ops.") and module is not None:
+            for alias in getattr(module, "__all__", ()):
+                op = getattr(module, alias, None)
+                if isinstance(op, Op) and op.name != alias and op.method:
+                    yield alias, op
+
+
 def install_methods(ops: dict) -> None:
     """Give ``Tensor`` a method for every op (and ``op_`` for elementwise ones)."""
     _OPS.update(ops)
@@ -524,6 +566,11 @@ def install_methods(ops: dict) -> None:
         inplace = name + "_"
         if op.promote is not None and op.method and inplace not in Tensor.__dict__:
             setattr(Tensor, inplace, _inplace_method(op))
+    for alias, op in _method_aliases():
+        for suffix in ("", "_"):
+            method = Tensor.__dict__.get(op.name + suffix)
+            if method is not None and alias + suffix not in Tensor.__dict__:
+                setattr(Tensor, alias + suffix, method)
     for dunder, (name, reflected) in _OPERATORS.items():
         if name in ops:
             setattr(Tensor, dunder, _binary_method(ops[name], reflected))

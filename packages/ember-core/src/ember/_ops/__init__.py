@@ -11,6 +11,8 @@ small factories below, one line per op where the family allows it.
 
 from __future__ import annotations
 
+from types import MethodType as _MethodType
+
 from ember import dispatch as _dispatch
 from ember import tensor as _tensor  # noqa: F401 - binds dispatch.Tensor before any op runs
 
@@ -79,6 +81,10 @@ class Op:
         if self.fast is not None and not kwargs and len(args) == self.nin:
             return self.fast(*args)
         return _dispatch.dispatch(self, args, kwargs)
+
+    def __get__(self, obj, objtype=None):
+        # An op stored on a class (e.g. Tensor.det) binds like a function.
+        return self if obj is None else _MethodType(self, obj)
 
     def kernel_for(self, device):
         """The kernel to run on ``device``: a CuPy override where one is registered."""
