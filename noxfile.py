@@ -24,8 +24,6 @@ nox.options.reuse_existing_virtualenvs = False
 nox.options.sessions = ["lint", "tests", "combinations", "all", "parity", "docs"]
 
 TEST_DEPS = ["pytest>=8", "hypothesis>=6"]
-# Test-only tools a package's tests need besides pytest (not runtime dependencies).
-EXTRA_TEST_DEPS: dict = {}
 PYTEST = ["pytest", "-q", "-p", "no:cacheprovider", "-m", "not parity and not mpi"]
 
 
@@ -33,7 +31,11 @@ def _read_packages() -> dict:
     """name -> (folder, set of sibling ember packages it depends on)."""
     found = {}
     for pyproject in sorted(ROOT.glob("*/ember-*/pyproject.toml")):
-        meta = tomllib.loads(pyproject.read_text())["project"]
+        config = tomllib.loads(pyproject.read_text())
+        meta = config["project"]
+        # Test-only tools (scipy as a reference...) come from the package's own
+        # [dependency-groups] test list.
+        TEST_GROUPS[meta["name"]] = config.get("dependency-groups", {}).get("test", TEST_DEPS)
         deps = {
             d.split(">")[0].split("=")[0].split("<")[0].split("[")[0].strip()
             for d in meta.get("dependencies", [])
@@ -42,7 +44,13 @@ def _read_packages() -> dict:
     return found
 
 
+TEST_GROUPS: dict = {}  # package -> its test dependencies
 PACKAGES = _read_packages()
+
+
+def test_deps(names) -> list:
+    """The union of the test dependency groups of ``names``."""
+    return sorted({d for n in names for d in TEST_GROUPS[n]})
 
 
 def closure(names) -> list:
@@ -82,7 +90,7 @@ def _install(session, names, *extra):
 @nox.parametrize("package", sorted(PACKAGES))
 def tests(session, package):
     """One package's tests, with only it and its declared dependencies installed."""
-    _install(session, [package], *TEST_DEPS, *EXTRA_TEST_DEPS.get(package, []))
+    _install(session, [package], *test_deps([package]))
     session.run(*PYTEST, str(PACKAGES[package][0] / "tests"), *session.posargs)
 
 
@@ -104,12 +112,7 @@ def combinations(session):
 @nox.session(name="all")
 def all_(session):
     """Everything installed together: every package's tests and the cross-package tests."""
-    _install(
-        session,
-        sorted(PACKAGES),
-        *TEST_DEPS,
-        *itertools.chain.from_iterable(EXTRA_TEST_DEPS.values()),
-    )
+    _install(session, sorted(PACKAGES), *test_deps(PACKAGES))
     test_dirs = [str(path / "tests") for path, _ in PACKAGES.values()]
     session.run(*PYTEST, *test_dirs, str(ROOT / "tests"), *session.posargs)
 
@@ -133,7 +136,7 @@ def parity(session):
             "torch==2.13.0 cannot be installed on this machine (it is only "
             "available here as a local CPU build for Python 3.11)"
         )
-    _install(session, sorted(PACKAGES), *TEST_DEPS)
+    _install(session, sorted(PACKAGES), *test_deps(PACKAGES))
     test_dirs = [str(path / "tests") for path, _ in PACKAGES.values()]
     session.run(
         "pytest",

@@ -123,7 +123,7 @@ def dispatch(op, args, kwargs):
             out = op.kernel(_np, *vals, **call_kwargs)
         else:
             out = op.kernel_for(device)(device.xp, *vals, **call_kwargs)
-    except (ValueError, TypeError, IndexError, RuntimeError) as e:
+    except (ValueError, TypeError, IndexError, RuntimeError, OverflowError) as e:
         raise _named(op, e) from None
     if op.inplace:
         out = args[0]
@@ -154,6 +154,8 @@ def fast_path(op):
     category), no observers, nothing requiring grad: the kernel runs at once and
     the rest of ``dispatch`` is skipped. Anything else goes through ``dispatch``.
     """
+    if op.view or op.inplace or op.moves:
+        return None  # those need the bookkeeping in dispatch
     kernel = op.kernel
     floating = op.promote is promote_float
 

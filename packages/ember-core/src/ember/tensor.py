@@ -361,6 +361,10 @@ class Tensor(ViewMethods):
         memo[id(self)] = t
         return t
 
+    def where(self, condition, other) -> Tensor:
+        """``ember.where(condition, self, other)`` (PyTorch's method argument order)."""
+        return _OPS["where"](condition, self, other)
+
     # ---- in-place helpers shared by the generated ``op_`` methods --------------------
 
     def _assign(self, result: Tensor, name: str) -> Tensor:

@@ -1,0 +1,285 @@
+"""Elementwise math: exponentials and logarithms, roots, trigonometric and hyperbolic
+functions, sigmoid and logit, two-argument functions (atan2, hypot, logaddexp...),
+lerp, and the parts of complex numbers.
+
+Integer and bool tensors become the default float dtype (``promote=FLOAT``), as in
+PyTorch. Kernels that give inf or nan in ordinary use run ``quiet`` (no NumPy warning).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ember import dtypes as _dt
+from ember._ops import FLOAT, SAME, Op, binary, unary
+from ember._ops._numerics import INTEGER, compute_dtype, expect, expect_real, quiet
+
+__all__ = [
+    "exp",
+    "exp2",
+    "expm1",
+    "log",
+    "log2",
+    "log10",
+    "log1p",
+    "sqrt",
+    "rsqrt",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "asinh",
+    "acosh",
+    "atanh",
+    "sigmoid",
+    "logit",
+    "atan2",
+    "hypot",
+    "logaddexp",
+    "logaddexp2",
+    "copysign",
+    "nextafter",
+    "xlogy",
+    "lerp",
+    "nan_to_num",
+    "real",
+    "imag",
+    "conj",
+    "angle",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+    "arctan2",
+]
+
+
+def _ufunc(ufunc, doc, silent):
+    """A one-ufunc kernel; ``silent`` for those whose domain errors are ordinary."""
+
+    def kernel(xp, x):
+        return getattr(xp, ufunc)(x)
+
+    kernel.__doc__ = doc
+    return quiet(kernel) if silent else kernel
+
+
+# exp is on the fast path: no error-state switch (overflow to inf warns in NumPy).
+exp = unary("exp", lambda xp, x: xp.exp(x), FLOAT, doc="``e ** input``.")
+exp2 = unary("exp2", _ufunc("exp2", "``2 ** input``.", True), FLOAT)
+expm1 = unary("expm1", _ufunc("expm1", "``exp(input) - 1``, accurate near 0.", True), FLOAT)
+log = unary("log", _ufunc("log", "The natural logarithm (-inf at 0, nan below).", True), FLOAT)
+log2 = unary("log2", _ufunc("log2", "The base-2 logarithm.", True), FLOAT)
+log10 = unary("log10", _ufunc("log10", "The base-10 logarithm.", True), FLOAT)
+log1p = unary("log1p", _ufunc("log1p", "``log(1 + input)``, accurate near 0.", True), FLOAT)
+sqrt = unary("sqrt", _ufunc("sqrt", "The square root (nan for negative reals).", True), FLOAT)
+sin = unary("sin", _ufunc("sin", "The sine, in radians.", False), FLOAT)
+cos = unary("cos", _ufunc("cos", "The cosine, in radians.", False), FLOAT)
+tan = unary("tan", _ufunc("tan", "The tangent, in radians.", False), FLOAT)
+asin = unary("asin", _ufunc("arcsin", "The inverse sine (nan outside [-1, 1]).", True), FLOAT)
+acos = unary("acos", _ufunc("arccos", "The inverse cosine (nan outside [-1, 1]).", True), FLOAT)
+atan = unary("atan", _ufunc("arctan", "The inverse tangent.", False), FLOAT)
+sinh = unary("sinh", _ufunc("sinh", "The hyperbolic sine.", True), FLOAT)
+cosh = unary("cosh", _ufunc("cosh", "The hyperbolic cosine.", True), FLOAT)
+tanh = unary("tanh", _ufunc("tanh", "The hyperbolic tangent.", False), FLOAT)
+asinh = unary("asinh", _ufunc("arcsinh", "The inverse hyperbolic sine.", False), FLOAT)
+acosh = unary(
+    "acosh", _ufunc("arccosh", "The inverse hyperbolic cosine (nan below 1).", True), FLOAT
+)
+atanh = unary(
+    "atanh", _ufunc("arctanh", "The inverse hyperbolic tangent (nan outside [-1, 1]).", True), FLOAT
+)
+
+
+@quiet
+def _rsqrt(xp, x):
+    """``1 / sqrt(input)`` (inf at 0, nan for negative reals)."""
+    out = xp.sqrt(x)
+    # In place where possible (NumPy gives 0-d results as scalars, which can't be written).
+    return xp.reciprocal(out, out=out) if out.ndim else xp.reciprocal(out)
+
+
+@quiet
+def _sigmoid(xp, x):
+    """The logistic function ``1 / (1 + exp(-input))``.
+
+    exp(-x) overflowing to inf for very negative x gives the exact limit 0, and for
+    large x 1 + exp(-x) rounds to 1: no cancellation either way. float16 and bfloat16
+    are computed in float32.
+    """
+    e = xp.negative(x.astype(compute_dtype(x.dtype), copy=False))
+    if not e.ndim:  # NumPy gives 0-d results as scalars, which can't be written to
+        return (1 / (1 + xp.exp(e))).astype(x.dtype)
+    xp.exp(e, out=e)  # one buffer for the three passes
+    e += 1
+    return xp.reciprocal(e, out=e).astype(x.dtype, copy=False)
+
+
+@quiet
+def _logit(xp, input, eps=None):
+    """``log(p / (1 - p))``, the inverse of sigmoid.
+
+    Args:
+        eps: if given, ``input`` is first clamped to ``[eps, 1 - eps]`` (values below
+            ``eps`` win over ``1 - eps``, as in PyTorch).
+    """
+    expect_real("logit", input)
+    x = input
+    if eps is not None:
+        x = xp.maximum(xp.minimum(x, 1 - eps), eps).astype(input.dtype, copy=False)
+    return xp.log(x / (1 - x))
+
+
+rsqrt = unary("rsqrt", _rsqrt, FLOAT)
+sigmoid = unary("sigmoid", _sigmoid, FLOAT)
+logit = unary("logit", _logit, FLOAT)
+
+# ---- two arguments -------------------------------------------------------------------
+
+
+def _real_binary(name, ufunc, doc):
+    def kernel(xp, input, other):
+        expect_real(name, input, other)
+        return getattr(xp, ufunc)(input, other)
+
+    kernel.__doc__ = doc
+    return kernel
+
+
+def _nextafter(xp, input, other):
+    """The next floating-point value after ``input`` in the direction of ``other``."""
+    d = expect_real("nextafter", input, other)
+    expect("nextafter", d, "fV", "floating tensors")
+    return xp.nextafter(input, other)
+
+
+@quiet
+def _xlogy(xp, input, other):
+    """``input * log(other)``, with 0 where ``input`` is 0 (unless ``other`` is nan)."""
+    expect_real("xlogy", input, other)
+    # the log of a Python number stays a Python number, weak in promotion
+    log_other = xp.log(other) if hasattr(other, "dtype") else float(np.log(other))
+    out = xp.multiply(input, log_other)
+    return xp.where((input == 0) & ~xp.isnan(other), 0, out).astype(out.dtype, copy=False)
+
+
+def _lerp(xp, input, end, weight):
+    """Linear interpolation ``input + weight * (end - input)``.
+
+    Args:
+        end: a tensor broadcastable with ``input``.
+        weight: a number or a tensor. The formula is evaluated from the nearer end
+            (PyTorch's), so ``lerp(a, b, 1)`` is exactly ``b``.
+    """
+    out_dtype = input.dtype
+    d = compute_dtype(out_dtype)  # float16 and bfloat16 in float32, as in PyTorch
+    input, end = input.astype(d, copy=False), end.astype(d, copy=False)
+    diff = end - input
+    if not hasattr(weight, "dtype"):
+        out = input + weight * diff if abs(weight) < 0.5 else end - diff * (1 - weight)
+        return out.astype(out_dtype, copy=False)
+    weight = weight.astype(d, copy=False)
+    out = xp.where(xp.abs(weight) < 0.5, input + weight * diff, end - diff * (1 - weight))
+    return out.astype(out_dtype, copy=False)
+
+
+atan2 = binary(
+    "atan2", _real_binary("atan2", "arctan2", "The angle of the point (other, input)."), FLOAT
+)
+hypot = binary("hypot", _real_binary("hypot", "hypot", "``sqrt(input**2 + other**2)``."), FLOAT)
+logaddexp = binary(
+    "logaddexp",
+    _real_binary("logaddexp", "logaddexp", "``log(exp(input) + exp(other))``, stably."),
+    FLOAT,
+)
+logaddexp2 = binary(
+    "logaddexp2",
+    _real_binary("logaddexp2", "logaddexp2", "``log2(2**input + 2**other)``, stably."),
+    FLOAT,
+)
+copysign = binary(
+    "copysign",
+    _real_binary("copysign", "copysign", "``|input|`` with the sign (bit) of ``other``."),
+    FLOAT,
+)
+nextafter = binary("nextafter", _nextafter, SAME)
+xlogy = binary("xlogy", _xlogy, FLOAT)
+# Only start and end are promoted: a Python weight stays a Python number (exact, as
+# PyTorch's opmath keeps it), and a tensor weight is cast by the kernel.
+lerp = Op("lerp", _lerp, nin=2, promote=FLOAT)
+
+
+@quiet
+def _nan_to_num(xp, input, nan=0.0, posinf=None, neginf=None):
+    """``input`` with nan, +inf and -inf replaced by finite numbers.
+
+    Args:
+        nan: the value for nan (0 by default).
+        posinf, neginf: the values for +inf and -inf (by default the greatest and the
+            least finite values of the dtype).
+
+    Integer and bool tensors are returned as they are; complex tensors are cleaned part
+    by part.
+    """
+    kind = input.dtype.kind
+    if kind in INTEGER:
+        return input.copy()
+    if kind == "c":
+        out = xp.empty_like(input)
+        out.real = _nan_to_num(xp, input.real, nan, posinf, neginf)
+        out.imag = _nan_to_num(xp, input.imag, nan, posinf, neginf)
+        return out
+    info = _dt.finfo(_dt.from_numpy(input.dtype))
+    typed = input.dtype.type  # typed scalars keep the dtype through where
+    out = xp.where(xp.isnan(input), typed(nan), input)
+    out = xp.where(out == xp.inf, typed(info.max if posinf is None else posinf), out)
+    return xp.where(out == -xp.inf, typed(info.min if neginf is None else neginf), out)
+
+
+nan_to_num = unary("nan_to_num", _nan_to_num)
+
+# ---- complex numbers -----------------------------------------------------------------
+
+
+def _real(xp, x):
+    """The real part: a view of a complex tensor; a real tensor itself."""
+    return x.real if x.dtype.kind == "c" else x
+
+
+def _imag(xp, x):
+    """The imaginary part of a complex tensor, as a view."""
+    if x.dtype.kind != "c":
+        raise RuntimeError("imag: only complex tensors have an imaginary part")
+    return x.imag
+
+
+def _conj(xp, x):
+    """The complex conjugate (a copy); a real tensor itself."""
+    return xp.conj(x) if x.dtype.kind == "c" else x
+
+
+@quiet  # bfloat16 (ml_dtypes) warns when comparing nan
+def _angle(xp, x):
+    """The argument of complex numbers; for reals pi below 0, else 0 (nan stays nan)."""
+    if x.dtype.kind == "c":
+        return xp.angle(x)
+    out = xp.where(x < 0, xp.pi, 0.0).astype(x.dtype, copy=False)
+    return xp.where(xp.isnan(x), x, out)
+
+
+real = Op("real", _real, view=True)
+imag = Op("imag", _imag, view=True)
+conj = Op("conj", _conj, view=True)
+angle = unary("angle", _angle, FLOAT)
+
+# PyTorch's aliases are the same op objects.
+arcsin, arccos, arctan = asin, acos, atan
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
+arctan2 = atan2
