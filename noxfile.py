@@ -24,6 +24,8 @@ nox.options.reuse_existing_virtualenvs = False
 nox.options.sessions = ["lint", "tests", "combinations", "all", "parity", "docs"]
 
 TEST_DEPS = ["pytest>=8", "hypothesis>=6"]
+# What the examples and the cross-package tests in tests/ need beyond the packages.
+EXAMPLE_DEPS = ["scikit-learn>=1.3", "tqdm>=4.60"]
 PYTEST = ["pytest", "-q", "-p", "no:cacheprovider", "-m", "not parity and not mpi"]
 
 
@@ -112,7 +114,7 @@ def combinations(session):
 @nox.session(name="all")
 def all_(session):
     """Everything installed together: every package's tests and the cross-package tests."""
-    _install(session, sorted(PACKAGES), *test_deps(PACKAGES))
+    _install(session, sorted(PACKAGES), *test_deps(PACKAGES), *EXAMPLE_DEPS)
     test_dirs = [str(path / "tests") for path, _ in PACKAGES.values()]
     session.run(*PYTEST, *test_dirs, str(ROOT / "tests"), *session.posargs)
 
@@ -172,6 +174,8 @@ def bench(session):
 
 @nox.session
 def demo(session):
-    """The main job: the README's first command."""
-    _install(session, sorted(PACKAGES))
-    session.run("python", str(ROOT / "examples" / "demo.py"), *session.posargs)
+    """The main job, the README's first command: train a CNN on the bundled digits."""
+    _install(session, sorted(PACKAGES), *EXAMPLE_DEPS)
+    out = Path(session.create_tmp()) / "checkpoints"
+    session.run("python", str(ROOT / "examples" / "train_digits.py"), "--out", str(out),
+                *session.posargs)

@@ -19,6 +19,12 @@ from ember.devices import CPU, device_of
 # grad (the autograd recorder), so plain tensors never pay for autograd.
 OBSERVERS: list = []
 GRAD_OBSERVERS: list = []
+# op name -> caster(args, kwargs) -> (args, kwargs), consulted before an op runs while
+# ember.amp's autocast is active; filled and cleared in place (never rebound).
+CASTS: dict = {}
+# check(op, target) before an in-place kernel writes into a tensor that requires grad:
+# ember-autograd refuses writes into leaves there, before any data changes.
+INPLACE_CHECKS: list = []
 
 _FROM_NUMPY = _dt.FROM_NUMPY
 _SCALAR_CATEGORY = {bool: _dt.BOOL, int: _dt.INTEGRAL, float: _dt.FLOATING, complex: _dt.COMPLEX}
@@ -84,6 +90,10 @@ def _same_device(op, seen, dev):
 
 def dispatch(op, args, kwargs):
     """Run ``op`` on ``args``; see the module docstring."""
+    if CASTS:
+        cast = CASTS.get(op.name)
+        if cast is not None:
+            args, kwargs = cast(args, kwargs)
     device = None
     grad = False
     vals = []
@@ -118,6 +128,9 @@ def dispatch(op, args, kwargs):
         device = CPU
     if op.promote is not None:
         op.promote(op, vals, call_kwargs)
+    if op.inplace and INPLACE_CHECKS and args[0]._requires_grad:
+        for check in INPLACE_CHECKS:
+            check(op, args[0])
     try:
         if device is CPU:
             out = op.kernel(_np, *vals, **call_kwargs)
@@ -162,7 +175,13 @@ def fast_path(op):
     if op.nin == 2 and op.promote is promote_same:
 
         def call2(a, b):
-            if type(a) is Tensor and a._device is CPU and not a._requires_grad and not OBSERVERS:
+            if (
+                type(a) is Tensor
+                and a._device is CPU
+                and not a._requires_grad
+                and not OBSERVERS
+                and not CASTS
+            ):
                 x = a._data
                 tb = type(b)
                 try:
@@ -179,7 +198,13 @@ def fast_path(op):
     if op.nin == 1 and op.promote is not None and op.promote is not promote_integral:
 
         def call1(a):
-            if type(a) is Tensor and a._device is CPU and not a._requires_grad and not OBSERVERS:
+            if (
+                type(a) is Tensor
+                and a._device is CPU
+                and not a._requires_grad
+                and not OBSERVERS
+                and not CASTS
+            ):
                 x = a._data
                 if not floating or x.dtype.kind in "fc":
                     try:
