@@ -49,8 +49,28 @@ for _name in _creation.TENSOR_METHODS:  # new_tensor, new_empty, new_zeros, new_
 globals().update(_LINALG_TOP_LEVEL)  # matmul, mm, einsum... live at the top level too
 globals().update(_FFT_TOP_LEVEL)
 for _name in ("det", "slogdet", "inverse", "matrix_power", "matrix_exp"):
-    setattr(Tensor, _name, _LINALG_TOP_LEVEL[_name])  # Tensor.det() & co., as in PyTorch  # stft, istft and the window functions
+    setattr(
+        Tensor, _name, _LINALG_TOP_LEVEL[_name]
+    )  # Tensor.det() & co., as in PyTorch  # stft, istft and the window functions
 install_methods(OPS)
 _missing.install()
 
 del install_methods, _name
+
+_AUTOGRAD_NAMES = (
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "inference_mode",
+    "is_grad_enabled",
+    "is_inference_mode_enabled",
+)
+
+
+def __getattr__(name):
+    """``ember.no_grad`` and the other grad modes, from ember-autograd on first use."""
+    if name in _AUTOGRAD_NAMES:
+        from ember.autograd import grad_mode
+
+        return getattr(grad_mode, name)
+    raise AttributeError(f"module 'ember' has no attribute {name!r}")

@@ -25,6 +25,10 @@ CASTS: dict = {}
 # check(op, target) before an in-place kernel writes into a tensor that requires grad:
 # ember-autograd refuses writes into leaves there, before any data changes.
 INPLACE_CHECKS: list = []
+# The tensor whose ``Tensor.op_()`` method is computing its new value right now (the
+# out-of-place op before ``copy_``), so autograd can save ``self`` before it is
+# overwritten. One slot per process: in-place methods are not reentrant.
+INPLACE_SELF: list = [None]
 
 _FROM_NUMPY = _dt.FROM_NUMPY
 _SCALAR_CATEGORY = {bool: _dt.BOOL, int: _dt.INTEGRAL, float: _dt.FLOATING, complex: _dt.COMPLEX}
@@ -246,7 +250,8 @@ def _wrap_out(op, out, device, args):
 
 
 def _is_plain(x):
-    return x is None or isinstance(x, (int, float, str, bool))
+    # type(), not isinstance: NumPy's float64 scalars subclass float but are results.
+    return x is None or type(x) in (int, float, str, bool)
 
 
 def _link_view(t, base):

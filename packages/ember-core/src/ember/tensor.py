@@ -493,6 +493,8 @@ _INPLACE_OPERATORS = {
     "__ior__": "bitwise_or",
     "__ixor__": "bitwise_xor",
 }
+# Ops PyTorch exposes as Tensor properties rather than methods.
+_PROPERTIES = ("real", "imag")
 _UNARY_OPERATORS = {
     "__neg__": "neg",
     "__abs__": "abs",
@@ -537,10 +539,16 @@ def _method(op):
 
 def _inplace_method(op):
     call = _dispatch.dispatch
+    marker = _dispatch.INPLACE_SELF
     name = op.name + "_"
 
     def method(self, *args, **kwargs):
-        return self._assign(call(op, (self, *args), kwargs), name)
+        marker[0] = self
+        try:
+            result = call(op, (self, *args), kwargs)
+        finally:
+            marker[0] = None
+        return self._assign(result, name)
 
     method.__name__ = name
     method.__doc__ = f"In-place :func:`ember.{op.name}`."
@@ -575,6 +583,9 @@ def install_methods(ops: dict) -> None:
             method = Tensor.__dict__.get(op.name + suffix)
             if method is not None and alias + suffix not in Tensor.__dict__:
                 setattr(Tensor, alias + suffix, method)
+    for name in _PROPERTIES:
+        if name in ops:
+            setattr(Tensor, name, property(_method(ops[name]), doc=ops[name].__doc__))
     for dunder, (name, reflected) in _OPERATORS.items():
         if name in ops:
             setattr(Tensor, dunder, _binary_method(ops[name], reflected))
