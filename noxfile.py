@@ -177,5 +177,6 @@ def demo(session):
     """The main job, the README's first command: train a CNN on the bundled digits."""
     _install(session, sorted(PACKAGES), *EXAMPLE_DEPS)
     out = Path(session.create_tmp()) / "checkpoints"
-    session.run("python", str(ROOT / "examples" / "train_digits.py"), "--out", str(out),
-                *session.posargs)
+    session.run(
+        "python", str(ROOT / "examples" / "train_digits.py"), "--out", str(out), *session.posargs
+    )

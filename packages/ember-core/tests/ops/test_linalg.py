@@ -4,7 +4,6 @@ Forward values against NumPy are checked by tests/ops/test_opinfo.py from the
 OpInfo rows; parity with PyTorch by tests/parity/test_linalg_parity.py.
 """
 
-
 import numpy as np
 import pytest
 

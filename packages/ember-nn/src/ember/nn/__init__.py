@@ -10,11 +10,11 @@ if _core_about.OPS_SCHEMA < _REQUIRES:
         f"ember-core {_core_about.__version__} (op schema {_core_about.OPS_SCHEMA})"
     )
 
-from ember.nn import functional as functional  # noqa: E402
-from ember.nn import init as init  # noqa: E402
-from ember.nn import utils as utils  # noqa: E402
-from ember.nn.module import Module as Module  # noqa: E402
-from ember.nn.modules import *  # noqa: E402,F403
-from ember.nn.parameter import Buffer as Buffer  # noqa: E402
-from ember.nn.parameter import Parameter as Parameter  # noqa: E402
-from ember.nn.parameter import UninitializedParameter as UninitializedParameter  # noqa: E402
+from ember.nn import functional as functional
+from ember.nn import init as init
+from ember.nn import utils as utils
+from ember.nn.module import Module as Module
+from ember.nn.modules import *  # noqa: F403
+from ember.nn.parameter import Buffer as Buffer
+from ember.nn.parameter import Parameter as Parameter
+from ember.nn.parameter import UninitializedParameter as UninitializedParameter

@@ -1,4 +1,4 @@
-"""``ember.nn.functional``: the stateless side of every layer and loss, as ``torch.nn.functional``."""
+"""``ember.nn.functional``: the stateless side of each layer and loss (``torch.nn.functional``)."""
 
 from ember.nn.functional._attention import *  # noqa: F403
 from ember.nn.functional._layers import *  # noqa: F403
