@@ -78,7 +78,7 @@ def check_nan(node, grads) -> None:
         if g is None:
             continue
         data = g._data
-        if data.dtype.kind in "fc" and bool(data.size) and bool(_xp(data).isnan(data).any()):
+        if data.dtype.kind in "fcV" and bool(data.size) and bool(_xp(data).isnan(data).any()):
             where = "".join(node.trace) if node.trace else "(the forward call was not recorded)\n"
             raise RuntimeError(
                 f"Function '{node.name()}' returned nan values in its {i}th output.\n"

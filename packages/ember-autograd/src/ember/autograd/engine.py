@@ -159,7 +159,7 @@ def _root_grads(tensors, grads, name):
                     f"{name}: grad can be implicitly created only for scalar outputs, "
                     f"got an output of shape {list(t.shape)}; pass a gradient"
                 )
-            if t._data.dtype.kind != "f":
+            if t._data.dtype.kind not in "fV":
                 raise RuntimeError(
                     f"{name}: grad can be implicitly created only for real scalar outputs, "
                     f"got {t.dtype.name}"

@@ -180,11 +180,11 @@ def _assign(out, result):
     if result is None:
         return
     if isinstance(out, Tensor):
-        if isinstance(result, Tensor) and out._data.dtype.kind in "fc":
+        if isinstance(result, Tensor) and out._data.dtype.kind in "fcV":
             set_tangent(out, _conform(result, out))
         return
     for o, r in zip(out, result):
-        if isinstance(o, Tensor) and isinstance(r, Tensor) and o._data.dtype.kind in "fc":
+        if isinstance(o, Tensor) and isinstance(r, Tensor) and o._data.dtype.kind in "fcV":
             set_tangent(o, _conform(r, o))
 
 
@@ -225,7 +225,7 @@ def _transposed(op, rule, tangents, out, args, kwargs):
     outs = (out,) if isinstance(out, Tensor) else tuple(out)
     seeds = []
     for o in outs:
-        if isinstance(o, Tensor) and o._data.dtype.kind in "fc":
+        if isinstance(o, Tensor) and o._data.dtype.kind in "fcV":
             s = _zeros_like(o)
             s._requires_grad = True
             seeds.append(s)

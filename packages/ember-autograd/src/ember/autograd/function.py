@@ -269,7 +269,7 @@ def _hang(node, k, o, is_input, is_dirty, nondiff):
         alias = _wrap(o._data, o._device)
         alias._base = o._base if o._base is not None else o
         o = alias
-    if nondiff or o._data.dtype.kind not in "fc":
+    if nondiff or o._data.dtype.kind not in "fcV":
         return o
     o._requires_grad = True
     o.grad_fn = node
@@ -309,7 +309,7 @@ def once_differentiable(fn):
         )
         wrapped = []
         for r in items:
-            if isinstance(r, Tensor) and r._data.dtype.kind in "fc":
+            if isinstance(r, Tensor) and r._data.dtype.kind in "fcV":
                 r = _wrap(r._data, r._device)
                 r._requires_grad, r.grad_fn = True, node
             wrapped.append(r)

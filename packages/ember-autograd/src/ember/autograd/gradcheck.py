@@ -29,7 +29,7 @@ def _as_tuple(x):
 
 
 def _differentiable_outputs(out):
-    return tuple(o for o in _as_tuple(out) if isinstance(o, Tensor) and o._data.dtype.kind in "fc")
+    return tuple(o for o in _as_tuple(out) if isinstance(o, Tensor) and o._data.dtype.kind in "fcV")
 
 
 def _host(a):

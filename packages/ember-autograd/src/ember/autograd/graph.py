@@ -273,7 +273,7 @@ def _unpack_one(node, saved, index):
             )
         return t
     t = _wrap(data, _device_of(node, data))
-    if STATE.grad and data.dtype.kind in "fc":
+    if STATE.grad and data.dtype.kind in "fcV":
         # Double backward through a dropped output: the new tensor stands for it.
         t._requires_grad = True
         t.grad_fn = node
@@ -393,7 +393,7 @@ def _hang_outputs(node, op, out, info):
 
         rebase(node, out)
     elif isinstance(out, Tensor):
-        if out._data.dtype.kind in "fc":
+        if out._data.dtype.kind in "fcV":
             out._requires_grad = True
             out.grad_fn = node
         if info[2]:
@@ -469,7 +469,7 @@ def _set_outputs(node, outs, reads_out):
     only = getattr(node.rule, "differentiable_outputs", None)
     for k, o in enumerate(outs):
         if isinstance(o, Tensor):
-            if o._data.dtype.kind in "fc" and (only is None or k in only):
+            if o._data.dtype.kind in "fcV" and (only is None or k in only):
                 o._requires_grad = True
                 o.grad_fn = node
                 index[id(o)] = k

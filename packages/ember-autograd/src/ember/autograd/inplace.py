@@ -25,7 +25,7 @@ _wrap = _dispatch.wrap
 def rebase(node, dst) -> None:
     """Make ``dst``, just written in place by ``node``'s op, come from ``node``."""
     node.n_out = 1
-    if not isinstance(dst, Tensor) or dst._data.dtype.kind not in "fc":
+    if not isinstance(dst, Tensor) or dst._data.dtype.kind not in "fcV":
         return  # an integer or bool tensor has no gradient to track
     root = dst._base
     # A view made by a recorded view op (or a view of a base that needs no grad) shares

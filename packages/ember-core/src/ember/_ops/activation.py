@@ -48,7 +48,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 def floating(name, x):
     """Half floats computed in float32, as torch's CPU kernels do; integers refused."""
-    if x.dtype.kind != "f":
+    if x.dtype.kind not in "fV":
         raise TypeError(f"{name}: expected a floating point input, got {_dt.from_numpy(x.dtype)}")
     return x.astype(np.float32) if x.dtype.itemsize < 4 else x
 

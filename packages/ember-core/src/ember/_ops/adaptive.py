@@ -80,7 +80,7 @@ def _adaptive_avg_pool(xp, input, output_size):
     """
     check_input("adaptive_avg_pool", input.shape, input.ndim - 2, batched_only=True)
     out = _output_size("adaptive_avg_pool", input.shape, output_size)
-    if input.dtype.kind != "f":
+    if input.dtype.kind not in "fV":
         raise TypeError(f"adaptive_avg_pool: expected a floating input, got {input.dtype}")
     y = input
     for i, o in enumerate(out):

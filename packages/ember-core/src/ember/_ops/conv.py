@@ -107,7 +107,7 @@ def _check_dtypes(name, x, w, b):
             raise RuntimeError(
                 f"{name}: expected {arg} of dtype {x.dtype.name} like the input, got {t.dtype.name}"
             )
-    if getattr(x.dtype, "kind", "f") not in "fiu":
+    if getattr(x.dtype, "kind", "f") not in "fiuV":
         raise TypeError(f"{name}: expected a floating or integer input, got {x.dtype}")
 
 
@@ -223,7 +223,7 @@ def _col2im(xp, cols, size, k, s, p, d):
 
 def _compute_dtype(dtype):
     # Half floats go through float32 GEMMs: NumPy has no fast half matmul.
-    return np.float32 if dtype.kind == "f" and dtype.itemsize < 4 else dtype
+    return np.float32 if dtype.kind in "fV" and dtype.itemsize < 4 else dtype
 
 
 # ---- kernels ---------------------------------------------------------------------

@@ -66,7 +66,7 @@ def _softmax_dim(name, ndim, dim, stacklevel=4):
 def _softmax_prep(name, x, dim, dtype):
     if dtype is not None:
         x = x.astype(_dt.as_dtype(dtype).np)
-    if x.dtype.kind != "f":
+    if x.dtype.kind not in "fV":
         raise TypeError(
             f"{name}: expected a floating point input (or dtype=), got {_dt.from_numpy(x.dtype)}"
         )

@@ -28,7 +28,7 @@ __all__ = [
 
 
 def _wide(name, x):
-    if x.dtype.kind != "f":
+    if x.dtype.kind not in "fV":
         raise TypeError(f"{name}: expected a floating point input, got {_dt.from_numpy(x.dtype)}")
     return x.astype(np.float32) if x.dtype.itemsize < 4 else x
 

@@ -89,7 +89,7 @@ def _pool_args(name, nd, kernel_size, stride, padding, dilation=1):
 
 
 def _fill_min(dtype):
-    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+    return -np.inf if dtype.kind in "fV" else np.iinfo(dtype).min
 
 
 def flat_index(xp, coords, size):
@@ -121,7 +121,7 @@ def running_max(xp, views, count):
             m = m.astype(kd)
             m *= kd(j)
             xp.maximum(k, m, out=k)
-        if best.dtype.kind != "f" or nan_aware or not bool(xp.isnan(best).any()):
+        if best.dtype.kind not in "fV" or nan_aware or not bool(xp.isnan(best).any()):
             return best, k
         best = k = None  # a NaN: run again, tracking where it came from
     return best, k
@@ -226,7 +226,7 @@ def _divisor(xp, size, out, k, s, p, count_include_pad, divisor_override, dtype)
     div = np.ones((), np.float64)
     for n, o, kk, ss, pp in zip(size, out, k, s, p):
         div = np.multiply.outer(div, _avg_counts(xp, n, o, kk, ss, pp, count_include_pad))
-    return xp.asarray(div.astype(dtype if dtype.kind == "f" else np.float64))
+    return xp.asarray(div.astype(dtype if dtype.kind in "fV" else np.float64))
 
 
 def _avg_pool(
@@ -247,7 +247,7 @@ def _avg_pool(
     k, s, p, out = _avg_setup(
         "avg_pool", input, kernel_size, stride, padding, ceil_mode, divisor_override
     )
-    acc = input if input.dtype.kind == "f" else input.astype(np.float64)
+    acc = input if input.dtype.kind in "fV" else input.astype(np.float64)
     for i, (o, kk, ss, pp) in enumerate(zip(out, k, s, p)):
         axis = 2 + i
         n = acc.shape[axis]
@@ -262,7 +262,7 @@ def _avg_pool(
     div = _divisor(
         xp, input.shape[2:], out, k, s, p, count_include_pad, divisor_override, acc.dtype
     )
-    if input.dtype.kind == "f":
+    if input.dtype.kind in "fV":
         acc /= div
         return acc
     return xp.trunc(acc / div).astype(input.dtype)

@@ -238,7 +238,7 @@ def _upsample(xp, input, output_size, mode="nearest", align_corners=False, scale
     caller gave (None: from the sizes), which set the source coordinates as in torch.
     """
     size, scales = _upsample_args("upsample", input.ndim, output_size, mode, scales)
-    if input.dtype.kind != "f" and mode != "nearest" and mode != "nearest-exact":
+    if input.dtype.kind not in "fV" and mode != "nearest" and mode != "nearest-exact":
         raise TypeError(f"upsample: mode {mode!r} needs a floating input, got {input.dtype}")
     y = input
     for i, (o, sc) in enumerate(zip(size, scales)):
@@ -414,7 +414,7 @@ def _grid_setup(name, input, grid, mode, padding_mode):
         raise ValueError(
             f"{name}: padding_mode must be 'zeros', 'border' or 'reflection', got {padding_mode!r}"
         )
-    if input.dtype.kind != "f" or grid.dtype != input.dtype:
+    if input.dtype.kind not in "fV" or grid.dtype != input.dtype:
         raise TypeError(
             f"{name}: expected floating input and grid of one dtype, got {input.dtype} and "
             f"{grid.dtype}"

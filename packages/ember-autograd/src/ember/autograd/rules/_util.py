@@ -179,7 +179,7 @@ def _needs(needs, i):
 
 
 def _is_t(a):
-    return hasattr(a, "_data") and a._data.dtype.kind in "fc"
+    return hasattr(a, "_data") and a._data.dtype.kind in "fcV"
 
 
 def _pairs(out, grad):

@@ -585,3 +585,16 @@ def triplet_margin_with_distance_loss(
         swap,
         reduction,
     )
+
+
+def _register_with_autocast() -> None:
+    # Losses are composites, so the dispatcher's autocast casts never see them whole;
+    # marking each as the op of its name gives it PyTorch's float32 policy.
+    from ember.amp.autocast_mode import _LOSSES, autocast_op
+
+    for name in __all__:
+        if name in _LOSSES:
+            globals()[name] = autocast_op(name)(globals()[name])
+
+
+_register_with_autocast()
