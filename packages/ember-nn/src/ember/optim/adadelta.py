@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import ember
-from ember.optim.optimizer import Optimizer, addcmul_, check_lr, scalar_state, to_scalar
+from ember.optim.optimizer import (
+    Optimizer,
+    addcmul_,
+    check_lr,
+    check_non_negative,
+    scalar_state,
+    to_scalar,
+)
 
 __all__ = ["Adadelta"]
 
@@ -32,10 +39,7 @@ class Adadelta(Optimizer):
         check_lr(lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
-        if not eps >= 0.0:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not weight_decay >= 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_non_negative(epsilon=eps, weight_decay=weight_decay)
         defaults = {
             "lr": lr,
             "rho": rho,
@@ -48,20 +52,10 @@ class Adadelta(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
-        """Perform a single optimization step; returns ``closure()``'s loss if given."""
-        loss = self._eval_closure(closure)
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = scalar_state(0.0)
-                    state["square_avg"] = ember.zeros_like(p)
-                    state["acc_delta"] = ember.zeros_like(p)
-                self._update(p, state, group)
-        return loss
+    def _init_state(self, p, state, group) -> None:
+        state["step"] = scalar_state(0.0)
+        state["square_avg"] = ember.zeros_like(p)
+        state["acc_delta"] = ember.zeros_like(p)
 
     @staticmethod
     def _update(p, state, group) -> None:

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import ember
-from ember.optim.optimizer import Optimizer, addcdiv_, addcmul_, check_lr, scalar_state, to_scalar
+from ember.optim.optimizer import (
+    Optimizer,
+    addcdiv_,
+    addcmul_,
+    check_lr,
+    check_non_negative,
+    scalar_state,
+    to_scalar,
+)
 
 __all__ = ["Adagrad"]
 
@@ -33,16 +41,12 @@ class Adagrad(Optimizer):
         fused=None,
     ) -> None:
         check_lr(lr)
-        if not lr_decay >= 0.0:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not weight_decay >= 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not initial_accumulator_value >= 0.0:
-            raise ValueError(
-                f"Invalid initial_accumulator_value value: {initial_accumulator_value}"
-            )
-        if not eps >= 0.0:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        check_non_negative(
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            epsilon=eps,
+        )
         defaults = {
             "lr": lr,
             "lr_decay": lr_decay,
@@ -57,23 +61,11 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(p)
+                self._init_state(p, self.state[p], group)
 
-    def _init_state(self, p) -> dict:
-        state = self.state[p]
-        if len(state) == 0:
-            state["step"] = scalar_state(0.0)
-            state["sum"] = ember.full_like(p, self.defaults["initial_accumulator_value"])
-        return state
-
-    def step(self, closure=None):
-        """Perform a single optimization step; returns ``closure()``'s loss if given."""
-        loss = self._eval_closure(closure)
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    self._update(p, self._init_state(p), group)
-        return loss
+    def _init_state(self, p, state, group) -> None:
+        state["step"] = scalar_state(0.0)
+        state["sum"] = ember.full_like(p, self.defaults["initial_accumulator_value"])
 
     @staticmethod
     def _update(p, state, group) -> None:

@@ -9,6 +9,7 @@ from ember.optim.optimizer import (
     addcmul_,
     check_betas,
     check_lr,
+    check_non_negative,
     scalar_state,
     to_scalar,
 )
@@ -44,11 +45,9 @@ class Adam(Optimizer):
         decoupled_weight_decay: bool = False,
     ) -> None:
         check_lr(lr)
-        if not eps >= 0.0:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        check_non_negative(epsilon=eps)
         check_betas(betas)
-        if not weight_decay >= 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_non_negative(weight_decay=weight_decay)
         defaults = {
             "lr": lr,
             "betas": tuple(to_scalar(b) for b in betas),
@@ -64,24 +63,12 @@ class Adam(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def _init_state(self, p, group) -> dict:
-        state = self.state[p]
-        if len(state) == 0:
-            state["step"] = scalar_state(0.0)
-            state["exp_avg"] = ember.zeros_like(p)
-            state["exp_avg_sq"] = ember.zeros_like(p)
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = ember.zeros_like(p)
-        return state
-
-    def step(self, closure=None):
-        """Perform a single optimization step; returns ``closure()``'s loss if given."""
-        loss = self._eval_closure(closure)
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    self._update(p, self._init_state(p, group), group)
-        return loss
+    def _init_state(self, p, state, group) -> None:
+        state["step"] = scalar_state(0.0)
+        state["exp_avg"] = ember.zeros_like(p)
+        state["exp_avg_sq"] = ember.zeros_like(p)
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = ember.zeros_like(p)
 
     def _update(self, p, state, group) -> None:
         lr = to_scalar(group["lr"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ember
-from ember.optim.optimizer import Optimizer, check_lr, scalar_state, to_scalar
+from ember.optim.optimizer import Optimizer, check_lr, check_non_negative, scalar_state, to_scalar
 
 __all__ = ["ASGD"]
 
@@ -32,8 +32,7 @@ class ASGD(Optimizer):
         capturable: bool = False,
     ) -> None:
         check_lr(lr)
-        if not weight_decay >= 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_non_negative(weight_decay=weight_decay)
         defaults = {
             "lr": lr,
             "lambd": lambd,
@@ -47,21 +46,11 @@ class ASGD(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
-        """Perform a single optimization step; returns ``closure()``'s loss if given."""
-        loss = self._eval_closure(closure)
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = scalar_state(0.0)
-                    state["eta"] = scalar_state(to_scalar(group["lr"]))
-                    state["mu"] = scalar_state(1.0)
-                    state["ax"] = ember.zeros_like(p)
-                self._update(p, state, group)
-        return loss
+    def _init_state(self, p, state, group) -> None:
+        state["step"] = scalar_state(0.0)
+        state["eta"] = scalar_state(to_scalar(group["lr"]))
+        state["mu"] = scalar_state(1.0)
+        state["ax"] = ember.zeros_like(p)
 
     @staticmethod
     def _update(p, state, group) -> None:

@@ -113,6 +113,13 @@ def check_betas(betas) -> None:
             raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
 
 
+def check_non_negative(**values) -> None:
+    """Raise torch's ``Invalid <name> value: <value>`` for a negative (or NaN) value."""
+    for name, value in values.items():
+        if not value >= 0.0:
+            raise ValueError(f"Invalid {name} value: {value}")
+
+
 def check_lr(lr) -> None:
     if isinstance(lr, ember.Tensor) and lr.numel() != 1:
         raise ValueError("Tensor lr must be 1-element")
@@ -132,6 +139,10 @@ def addcdiv_(t, a, b, value=1.0):
 
 class Optimizer:
     """Base class for optimizers: subclass it, define ``step``.
+
+    The default ``step`` evaluates the closure, then for every parameter with a
+    gradient calls ``_init_state(p, state, group)`` if its state is empty and
+    ``_update(p, state, group)``; a subclass may define those two instead.
 
     Args:
         params: an iterable of tensors, of ``(name, tensor)`` pairs, or of dicts
@@ -333,8 +344,25 @@ class Optimizer:
                         g.requires_grad_(False)
                     g.zero_()
 
+    @_hooked
     def step(self, closure=None):
-        """Perform one optimization step; ``closure`` re-evaluates the loss."""
+        """Perform a single optimization step; returns ``closure()``'s loss if given."""
+        loss = self._eval_closure(closure)
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state[p]
+                if len(state) == 0:
+                    self._init_state(p, state, group)
+                self._update(p, state, group)
+        return loss
+
+    def _init_state(self, p, state, group) -> None:
+        """Fill ``state``, the empty state of ``p``, before its first update."""
+
+    def _update(self, p, state, group) -> None:
+        """Update ``p`` in place from its gradient, its ``state`` and its ``group``."""
         raise NotImplementedError
 
     def _eval_closure(self, closure):

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import ember
-from ember.optim.optimizer import Optimizer, addcdiv_, addcmul_, check_lr, scalar_state, to_scalar
+from ember.optim.optimizer import (
+    Optimizer,
+    addcdiv_,
+    addcmul_,
+    check_lr,
+    check_non_negative,
+    scalar_state,
+    to_scalar,
+)
 
 __all__ = ["RMSprop"]
 
@@ -31,14 +39,7 @@ class RMSprop(Optimizer):
         differentiable: bool = False,
     ) -> None:
         check_lr(lr)
-        for name, value in (
-            ("epsilon", eps),
-            ("momentum", momentum),
-            ("weight_decay", weight_decay),
-            ("alpha", alpha),
-        ):
-            if not value >= 0.0:
-                raise ValueError(f"Invalid {name} value: {value}")
+        check_non_negative(epsilon=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         defaults = {
             "lr": lr,
             "momentum": momentum,
@@ -53,25 +54,13 @@ class RMSprop(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def _init_state(self, p, group) -> dict:
-        state = self.state[p]
-        if len(state) == 0:
-            state["step"] = scalar_state(0.0)
-            state["square_avg"] = ember.zeros_like(p)
-            if group["momentum"] > 0:
-                state["momentum_buffer"] = ember.zeros_like(p)
-            if group["centered"]:
-                state["grad_avg"] = ember.zeros_like(p)
-        return state
-
-    def step(self, closure=None):
-        """Perform a single optimization step; returns ``closure()``'s loss if given."""
-        loss = self._eval_closure(closure)
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    self._update(p, self._init_state(p, group), group)
-        return loss
+    def _init_state(self, p, state, group) -> None:
+        state["step"] = scalar_state(0.0)
+        state["square_avg"] = ember.zeros_like(p)
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = ember.zeros_like(p)
+        if group["centered"]:
+            state["grad_avg"] = ember.zeros_like(p)
 
     @staticmethod
     def _update(p, state, group) -> None:

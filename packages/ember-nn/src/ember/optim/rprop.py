@@ -42,20 +42,10 @@ class Rprop(Optimizer):
         }
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
-        """Perform a single optimization step; returns ``closure()``'s loss if given."""
-        loss = self._eval_closure(closure)
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = scalar_state(0.0)
-                    state["prev"] = ember.zeros_like(p)
-                    state["step_size"] = ember.full_like(p.grad, to_scalar(group["lr"]))
-                self._update(p, state, group)
-        return loss
+    def _init_state(self, p, state, group) -> None:
+        state["step"] = scalar_state(0.0)
+        state["prev"] = ember.zeros_like(p)
+        state["step_size"] = ember.full_like(p.grad, to_scalar(group["lr"]))
 
     @staticmethod
     def _update(p, state, group) -> None:

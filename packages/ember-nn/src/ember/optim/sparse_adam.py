@@ -43,24 +43,14 @@ class SparseAdam(Optimizer):
                 "complex parameters"
             )
 
-    def step(self, closure=None):
-        """Perform a single optimization step; returns ``closure()``'s loss if given."""
-        loss = self._eval_closure(closure)
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = 0
-                    state["exp_avg"] = ember.zeros_like(p)
-                    state["exp_avg_sq"] = ember.zeros_like(p)
-                state["step"] += 1
-                self._update(p, state, group)
-        return loss
+    def _init_state(self, p, state, group) -> None:
+        state["step"] = 0
+        state["exp_avg"] = ember.zeros_like(p)
+        state["exp_avg_sq"] = ember.zeros_like(p)
 
     @staticmethod
     def _update(p, state, group) -> None:
+        state["step"] += 1
         beta1, beta2 = group["betas"]
         grad = p.grad if not group.get("maximize", False) else -p.grad
         rows = grad.reshape(grad.shape[0], -1).ne(0).any(1) if grad.ndim else grad.ne(0)
