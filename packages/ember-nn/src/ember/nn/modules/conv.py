@@ -101,16 +101,21 @@ class _ConvNd(Module):
             self._reversed_padding_repeated_twice = [
                 p for p in reversed(self.padding) for _ in "lr"
             ]
-        if transposed:
-            chans = (in_channels, out_channels // groups)
-        else:
-            chans = (out_channels, in_channels // groups)
-        self.weight = Parameter(ember.empty(*chans, *self.kernel_size, device=device, dtype=dtype))
+        shape = self._weight_shape(in_channels)
+        self.weight = Parameter(ember.empty(*shape, device=device, dtype=dtype))
         if bias:
             self.bias = Parameter(ember.empty(out_channels, device=device, dtype=dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
+
+    def _weight_shape(self, in_channels) -> tuple:
+        """``(out, in / groups, *kernel_size)``, or ``(in, out / groups, ...)`` transposed."""
+        if self.transposed:
+            chans = (in_channels, self.out_channels // self.groups)
+        else:
+            chans = (self.out_channels, in_channels // self.groups)
+        return (*chans, *self.kernel_size)
 
     def _check_args(self, in_channels, out_channels, groups, padding_mode):
         name = type(self).__name__

@@ -148,11 +148,7 @@ class _LazyConvXdMixin(LazyModuleMixin):
             )
         with no_grad():
             self.in_channels = in_channels
-            if self.transposed:
-                chans = (in_channels, self.out_channels // self.groups)
-            else:
-                chans = (self.out_channels, in_channels // self.groups)
-            self.weight.materialize((*chans, *self.kernel_size))
+            self.weight.materialize(self._weight_shape(in_channels))
             if self.bias is not None:
                 self.bias.materialize((self.out_channels,))
             self.reset_parameters()

@@ -38,9 +38,22 @@ def _tuple(value, n):
 
 
 class _PoolNd(Module):
-    """Shared by every pooling layer: the input check on ``nd`` spatial dims."""
+    """Shared by every pooling layer: the input check on ``nd`` spatial dims, and the
+    window attributes (``kernel_size``, ``stride`` defaulting to it, ``padding``)."""
 
     _nd = 0
+
+    def _set_window(self, kernel_size, stride, padding, as_tuples=False):
+        if stride is None:
+            stride = kernel_size
+        if as_tuples:
+            kernel_size, stride, padding = (
+                _tuple(v, self._nd) for v in (kernel_size, stride, padding)
+            )
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
     def _check(self, input):
         nd = self._nd
@@ -59,9 +72,7 @@ class _MaxPoolNd(_PoolNd):
         ceil_mode=False,
     ):
         super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
+        self._set_window(kernel_size, stride, padding)
         self.dilation = dilation
         self.return_indices = return_indices
         self.ceil_mode = ceil_mode
@@ -113,10 +124,7 @@ class MaxPool3d(_MaxPoolNd):
 class _MaxUnpoolNd(_PoolNd):
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        nd = self._nd
-        self.kernel_size = _tuple(kernel_size, nd)
-        self.stride = _tuple(stride if stride is not None else kernel_size, nd)
-        self.padding = _tuple(padding, nd)
+        self._set_window(kernel_size, stride, padding, as_tuples=True)
 
     def forward(self, input, indices, output_size=None):
         self._check(input)
@@ -126,9 +134,6 @@ class _MaxUnpoolNd(_PoolNd):
                 f"{tuple(input.shape)}, got {tuple(indices.shape)}"
             )
         return self._fn(input, indices, self.kernel_size, self.stride, self.padding, output_size)
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class MaxUnpool1d(_MaxUnpoolNd):
@@ -165,9 +170,7 @@ class AvgPool1d(_PoolNd):
         self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True
     ):
         super().__init__()
-        self.kernel_size = _tuple(kernel_size, 1)
-        self.stride = _tuple(stride if stride is not None else kernel_size, 1)
-        self.padding = _tuple(padding, 1)
+        self._set_window(kernel_size, stride, padding, as_tuples=True)
         self.ceil_mode = ceil_mode
         self.count_include_pad = count_include_pad
 
@@ -182,9 +185,6 @@ class AvgPool1d(_PoolNd):
             self.count_include_pad,
         )
 
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-
 
 class _AvgPoolNd(_PoolNd):
     def __init__(
@@ -197,9 +197,7 @@ class _AvgPoolNd(_PoolNd):
         divisor_override=None,
     ):
         super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
+        self._set_window(kernel_size, stride, padding)
         self.ceil_mode = ceil_mode
         self.count_include_pad = count_include_pad
         self.divisor_override = divisor_override
@@ -215,9 +213,6 @@ class _AvgPoolNd(_PoolNd):
             self.count_include_pad,
             self.divisor_override,
         )
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class AvgPool2d(_AvgPoolNd):

@@ -56,23 +56,32 @@ def _check_model_dim(layer, arg, x, d_model, batch_first):
 
 
 class _FeedForwardLayer(Module):
-    """What the encoder and decoder layers share: the feed-forward block and options."""
+    """What the encoder and decoder layers share: the constructor and the blocks.
 
-    def _init_common(
+    ``_cross`` adds the decoder's attention over ``memory`` (``multihead_attn``,
+    ``norm3``, ``dropout3``).
+    """
+
+    _cross = False
+
+    def __init__(
         self,
         d_model,
         nhead,
-        dim_feedforward,
-        dropout,
-        activation,
-        layer_norm_eps,
-        batch_first,
-        norm_first,
-        bias,
-        factory,
-        cross,
+        dim_feedforward=2048,
+        dropout=0.1,
+        activation=F.relu,
+        layer_norm_eps=1e-5,
+        batch_first=False,
+        norm_first=False,
+        bias=True,
+        device=None,
+        dtype=None,
     ):
         """Submodules in torch's registration order (so ``state_dict`` keys come in it)."""
+        super().__init__()
+        factory = {"device": device, "dtype": dtype}
+        cross = self._cross
         for name in ("self_attn", "multihead_attn") if cross else ("self_attn",):
             attn = MultiheadAttention(
                 d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, **factory
@@ -119,36 +128,6 @@ class TransformerEncoderLayer(_FeedForwardLayer):
     ember.Size([2, 10, 32])
     """
 
-    def __init__(
-        self,
-        d_model,
-        nhead,
-        dim_feedforward=2048,
-        dropout=0.1,
-        activation=F.relu,
-        layer_norm_eps=1e-5,
-        batch_first=False,
-        norm_first=False,
-        bias=True,
-        device=None,
-        dtype=None,
-    ):
-        super().__init__()
-        factory = {"device": device, "dtype": dtype}
-        self._init_common(
-            d_model,
-            nhead,
-            dim_feedforward,
-            dropout,
-            activation,
-            layer_norm_eps,
-            batch_first,
-            norm_first,
-            bias,
-            factory,
-            cross=False,
-        )
-
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
         """``src`` (S, N, E) (``(N, S, E)`` with ``batch_first``) or (S, E)."""
         _check_model_dim("TransformerEncoderLayer", "src", src, self.d_model, self.batch_first)
@@ -165,35 +144,7 @@ class TransformerDecoderLayer(_FeedForwardLayer):
     each with a residual and a LayerNorm.
     """
 
-    def __init__(
-        self,
-        d_model,
-        nhead,
-        dim_feedforward=2048,
-        dropout=0.1,
-        activation=F.relu,
-        layer_norm_eps=1e-5,
-        batch_first=False,
-        norm_first=False,
-        bias=True,
-        device=None,
-        dtype=None,
-    ):
-        super().__init__()
-        factory = {"device": device, "dtype": dtype}
-        self._init_common(
-            d_model,
-            nhead,
-            dim_feedforward,
-            dropout,
-            activation,
-            layer_norm_eps,
-            batch_first,
-            norm_first,
-            bias,
-            factory,
-            cross=True,
-        )
+    _cross = True
 
     def _mha_block(self, x, mem, attn_mask, key_padding_mask, is_causal):
         x = self.multihead_attn(
@@ -241,7 +192,10 @@ class TransformerDecoderLayer(_FeedForwardLayer):
         return self.norm3(x + self._ff_block(x, self.dropout3))
 
 
-def _clones(module, n):
+def _clones(stack, module, n):
+    """``n`` deep copies of ``module`` for the stack named ``stack``."""
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"{stack}: num_layers must be >= 1, got {n!r}")
     return ModuleList([copy.deepcopy(module) for _ in range(n)])
 
 
@@ -252,9 +206,7 @@ class TransformerEncoder(Module):
         self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True
     ):
         super().__init__()
-        if not isinstance(num_layers, int) or num_layers < 1:
-            raise ValueError(f"TransformerEncoder: num_layers must be >= 1, got {num_layers!r}")
-        self.layers = _clones(encoder_layer, num_layers)
+        self.layers = _clones("TransformerEncoder", encoder_layer, num_layers)
         self.num_layers = num_layers
         self.norm = norm
         # Nested tensors are a CUDA/CPU fast path in torch; every input runs padded here.
@@ -278,9 +230,7 @@ class TransformerDecoder(Module):
 
     def __init__(self, decoder_layer, num_layers, norm=None):
         super().__init__()
-        if not isinstance(num_layers, int) or num_layers < 1:
-            raise ValueError(f"TransformerDecoder: num_layers must be >= 1, got {num_layers!r}")
-        self.layers = _clones(decoder_layer, num_layers)
+        self.layers = _clones("TransformerDecoder", decoder_layer, num_layers)
         self.num_layers = num_layers
         self.norm = norm
 
