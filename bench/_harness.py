@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import gc
+import os
 import statistics
 import time
 
+# PyTorch's OpenMP threads spin after each parallel region; on a 2-core machine they
+# then steal the cores from whatever is timed next (ember's and NumPy's BLAS threads).
+# Every script imports this module before torch, so the setting takes effect there.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 
 def per_call_us(fn, number: int) -> float:
-    """Microseconds per call of ``fn`` over ``number`` calls."""
-    start = time.perf_counter()
-    for _ in range(number):
-        fn()
-    return (time.perf_counter() - start) / number * 1e6
+    """Microseconds per call of ``fn`` over ``number`` calls, with the garbage collector
+    paused as ``timeit`` does (a collection landing in one column would skew it)."""
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        return (time.perf_counter() - start) / number * 1e6
+    finally:
+        gc.enable()
 
 
 def calibrate(fn, target_s: float = 0.02) -> int:

@@ -455,7 +455,12 @@ def accumulate(t, g, create_graph, seen=None):
         t._grad = g if create_graph else _owned(g, seen)
     elif create_graph or old._requires_grad or g._requires_grad:
         t._grad = old + g
-    elif old._data.flags.writeable and old._base is None and old._data.shape == g._data.shape:
+    elif (
+        old._data.flags.writeable
+        and old._base is None
+        and old._data.base is None
+        and old._data.shape == g._data.shape
+    ):
         old._data += g._data
     else:
         t._grad = old + g
@@ -463,13 +468,18 @@ def accumulate(t, g, create_graph, seen=None):
 
 
 def _owned(g, seen):
-    """``g``, or a copy when its array may be shared (with the user, a view, another leaf)."""
+    """``g``, or a dense copy when its array is read-only or strided (a broadcast, a
+    transpose) or already given to another leaf in this backward.
+
+    A contiguous view of a fresh gradient (a matmul's result transposed twice, a slice
+    of ``cat``'s) is kept as it is: copying it would cost a weight-sized copy per
+    parameter and step. ``accumulate`` only adds in place into grads that own their
+    memory, so a later accumulation never writes through such a view.
+    """
     data = g._data
     shared = (
-        g._base is not None
-        or data.base is not None
+        not data.flags.writeable
         or not data.flags.c_contiguous
-        or not data.flags.writeable
         or (seen is not None and id(data) in seen)
     )
     if shared:

@@ -43,10 +43,20 @@ def _matmul(grad, _out, input, other, needs_input_grad=(True, True)):
             ga = ga.squeeze(-2)
     if needs_input_grad[1]:
         aa = a.unsqueeze(0) if a.ndim == 1 else a
-        gb = OPS["matmul"](_h(aa), g)
+        if b.ndim == 2 and _is_transposed(b):
+            # b is a transposed view (Linear's weight.t()): give its gradient the same
+            # layout, so the gradient reaching the weight is contiguous, not a copy.
+            gb = _h(OPS["matmul"](_h(g), aa))
+        else:
+            gb = OPS["matmul"](_h(aa), g)
         if b.ndim == 1:
             gb = gb.squeeze(-1)
     return ga, gb
+
+
+def _is_transposed(t) -> bool:
+    flags = t._data.flags
+    return flags.f_contiguous and not flags.c_contiguous
 
 
 DERIVATIVES["matmul"] = reads_when(_matmul, _BOTH)
