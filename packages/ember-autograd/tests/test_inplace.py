@@ -56,6 +56,28 @@ def test_in_place_on_a_leaf_under_no_grad_is_allowed():
     assert_close(x.detach(), ember.tensor([2.0, 4.0], dtype=ember.float64))
 
 
+def test_in_place_update_of_a_leaf_under_no_grad_records_nothing():
+    # the optimizers' update: written straight into the parameter, nothing recorded
+    p = leaf([1.0, 2.0])
+    g = ember.tensor([0.5, 0.5], dtype=ember.float64)
+    with ember.autograd.no_grad():
+        p.add_(g, alpha=-2.0)
+        p.sub_(1.0)
+    assert p.grad_fn is None and p.is_leaf and p._version == 2
+    assert_close(p.detach(), ember.tensor([-1.0, 0.0], dtype=ember.float64))
+    (p * p).sum().backward()  # still a leaf of new graphs
+    assert_close(p.grad, 2 * p.detach())
+
+
+def test_in_place_add_of_an_operand_that_requires_grad_joins_the_graph():
+    x = leaf([1.0, 2.0])
+    buf = ember.zeros(2, dtype=ember.float64)
+    buf.add_(x, alpha=3.0)  # buf itself does not require grad; x does
+    assert buf.requires_grad and buf.grad_fn is not None
+    buf.sum().backward()
+    assert_close(x.grad, ember.tensor([3.0, 3.0], dtype=ember.float64))
+
+
 def test_in_place_arithmetic_on_a_non_leaf():
     x = leaf([1.0, 2.0, 3.0])
     y = x * 2

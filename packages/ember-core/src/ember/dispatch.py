@@ -29,6 +29,10 @@ INPLACE_CHECKS: list = []
 # out-of-place op before ``copy_``), so autograd can save ``self`` before it is
 # overwritten. One slot per process: in-place methods are not reentrant.
 INPLACE_SELF: list = [None]
+# ember-autograd's zero-argument answer to "would a call on tensors that require grad be
+# recorded in this thread now?" (grad mode on, or a checkpoint capturing its inputs);
+# None while autograd is not imported.
+RECORDING: list = [None]
 
 _FROM_NUMPY = _dt.FROM_NUMPY
 _SCALAR_CATEGORY = {bool: _dt.BOOL, int: _dt.INTEGRAL, float: _dt.FLOATING, complex: _dt.COMPLEX}

@@ -537,12 +537,44 @@ def _method(op):
     return method
 
 
+def _writes_directly(self, args):
+    """Whether ``self.op_(*args)`` may run ``op.into`` on the arrays at once: floating or
+    complex CPU tensors of one dtype (or Python numbers), no observer or autocast, and
+    nothing recorded (no input requires grad, or grad mode is off, as in an optimizer's
+    step): there is nothing to record, promote or cast."""
+    if self._device is not CPU or _dispatch.OBSERVERS or _dispatch.CASTS:
+        return False
+    dtype = self._data.dtype
+    if dtype.kind not in "fc":
+        return False
+    grad = self._requires_grad
+    for a in args:
+        ta = type(a)
+        if ta is Tensor:
+            if a._device is not CPU or a._data.dtype is not dtype:
+                return False
+            grad = grad or a._requires_grad
+        elif ta is not float and ta is not int:
+            return False
+    return not grad or not _dispatch.RECORDING[0]()
+
+
 def _inplace_method(op):
     call = _dispatch.dispatch
     marker = _dispatch.INPLACE_SELF
     name = op.name + "_"
+    into = op.into
 
     def method(self, *args, **kwargs):
+        if into is not None and _writes_directly(self, args):
+            vals = [a._data if type(a) is Tensor else a for a in args]
+            try:
+                into(np, self._data, self._data, *vals, **kwargs)
+            except (TypeError, ValueError):
+                pass  # checked before any write (shapes, options): dispatch names the error
+            else:
+                self._bump_version()
+                return self
         marker[0] = self
         try:
             result = call(op, (self, *args), kwargs)

@@ -101,6 +101,7 @@ __all__ = [
 ]
 
 _dispatch.add_observer(graph.record, grad_only=True)
+_dispatch.RECORDING[0] = graph.recording
 if graph.refuse_leaf_write not in _dispatch.INPLACE_CHECKS:
     _dispatch.INPLACE_CHECKS.append(graph.refuse_leaf_write)
 _install_methods()

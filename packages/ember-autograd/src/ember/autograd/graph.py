@@ -331,6 +331,12 @@ def _missing_rule(op):
     return rule
 
 
+def recording() -> bool:
+    """Whether :func:`record` would act on a call in this thread now."""
+    st = STATE
+    return st.grad or st.capture is not None
+
+
 def record(op, args, kwargs, out):
     """The dispatcher's grad observer: add the node of one op call to the graph."""
     st = STATE

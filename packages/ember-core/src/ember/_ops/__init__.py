@@ -38,6 +38,9 @@ class Op:
         factory: the op may be called without tensor arguments.
         inplace: the kernel writes into its first argument, which the op returns.
         moves: the output lives where the kernel put it (device transfers).
+        into: ``into(xp, out, *args, **kwargs)``, the kernel writing its result into
+            ``out`` (the first argument's array): ``Tensor.op_()`` takes it, one pass
+            and no temporary, when nothing needs recording (the optimizers' updates).
         family: the module that declared it (``elementwise``, ``shape``...).
     """
 
@@ -54,6 +57,7 @@ class Op:
         factory=False,
         inplace=False,
         moves=False,
+        into=None,
         family=None,
         doc=None,
     ):
@@ -70,6 +74,7 @@ class Op:
         self.factory = factory
         self.inplace = inplace
         self.moves = moves
+        self.into = into
         self.family = family or kernel.__module__.rpartition(".")[2]
         self.__doc__ = doc or kernel.__doc__
         self.__module__ = "ember"

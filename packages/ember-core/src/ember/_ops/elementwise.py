@@ -262,10 +262,29 @@ def _square(xp, x):
     return xp.square(x)
 
 
-add = binary("add", _add)
-sub = binary("sub", _sub)
-mul = binary("mul", lambda xp, x, y: xp.multiply(x, y), doc="``input * other``, broadcasting.")
-div = binary("div", _div, promote=_div_promote)
+# The in-place forms (``Op.into``) of the four the optimizers update parameters with.
+def _add_into(xp, out, x, y, *, alpha=1):
+    xp.add(x, y if alpha == 1 else _times_alpha(xp, "add", x, y, alpha), out=out)
+
+
+def _sub_into(xp, out, x, y, *, alpha=1):
+    xp.subtract(x, y if alpha == 1 else _times_alpha(xp, "sub", x, y, alpha), out=out)
+
+
+add = binary("add", _add, into=_add_into)
+sub = binary("sub", _sub, into=_sub_into)
+mul = binary(
+    "mul",
+    lambda xp, x, y: xp.multiply(x, y),
+    into=lambda xp, out, x, y: xp.multiply(x, y, out=out),
+    doc="``input * other``, broadcasting.",
+)
+div = binary(
+    "div",
+    _div,
+    promote=_div_promote,
+    into=quiet(lambda xp, out, x, y: xp.true_divide(x, y, out=out)),
+)
 floor_divide = binary("floor_divide", _floor_divide)
 remainder = binary("remainder", _remainder)
 fmod = binary("fmod", _fmod)
