@@ -1,4 +1,5 @@
-"""``ember.nn.utils``: gradient clipping, parameter vectors, parametrizations, fusion, rnn."""
+"""``ember.nn.utils``: gradient clipping, parameter vectors, parametrizations, fusion, rnn,
+and the hook-based ``weight_norm`` / ``spectral_norm`` of older checkpoints."""
 
 from ember.autograd import checkpoint as checkpoint
 from ember.nn.utils import fusion as fusion
@@ -16,6 +17,10 @@ from ember.nn.utils.fusion import fuse_conv_bn_eval as fuse_conv_bn_eval
 from ember.nn.utils.fusion import fuse_conv_bn_weights as fuse_conv_bn_weights
 from ember.nn.utils.fusion import fuse_linear_bn_eval as fuse_linear_bn_eval
 from ember.nn.utils.fusion import fuse_linear_bn_weights as fuse_linear_bn_weights
+from ember.nn.utils.spectral_norm import remove_spectral_norm as remove_spectral_norm
+from ember.nn.utils.spectral_norm import spectral_norm as spectral_norm
+from ember.nn.utils.weight_norm import remove_weight_norm as remove_weight_norm
+from ember.nn.utils.weight_norm import weight_norm as weight_norm
 
 __all__ = [
     "checkpoint",
@@ -30,6 +35,10 @@ __all__ = [
     "fuse_conv_bn_weights",
     "fuse_linear_bn_eval",
     "fuse_linear_bn_weights",
+    "remove_spectral_norm",
+    "remove_weight_norm",
+    "spectral_norm",
+    "weight_norm",
     "fusion",
     "parametrizations",
     "parametrize",

@@ -199,13 +199,18 @@ def _norm_except_dim(v, dim):
     return ember.linalg.vector_norm(v, 2, dim=others, keepdim=True)
 
 
+def _weight_norm(v, g, dim):
+    """``g * v / ||v||``, the norm taken as in :func:`_norm_except_dim`."""
+    return v * (g / _norm_except_dim(v, dim))
+
+
 class _WeightNorm(Module):
     def __init__(self, dim=0) -> None:
         super().__init__()
         self.dim = -1 if dim is None else dim
 
     def forward(self, weight_g, weight_v):
-        return weight_v * (weight_g / _norm_except_dim(weight_v, self.dim))
+        return _weight_norm(weight_v, weight_g, self.dim)
 
     def right_inverse(self, weight):
         return _norm_except_dim(weight, self.dim), weight
@@ -235,21 +240,46 @@ def weight_norm(module, name: str = "weight", dim=0):
 # ---- spectral norm ----------------------------------------------------------------------
 
 
+def _check_spectral_args(ndim: int, dim: int, n_power_iterations: int) -> int:
+    """Validate the arguments of a spectral norm; returns ``dim`` made non-negative."""
+    if dim >= ndim or dim < -ndim:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [-{ndim}, {ndim - 1}] but "
+            f"got {dim})"
+        )
+    if n_power_iterations <= 0:
+        raise ValueError(
+            "Expected n_power_iterations to be positive, but got "
+            f"n_power_iterations={n_power_iterations}"
+        )
+    return dim if dim >= 0 else dim + ndim
+
+
+def _weight_to_matrix(weight, dim: int):
+    """``weight`` as a matrix whose rows run along ``dim`` (a 1-d weight becomes a column)."""
+    if dim != 0:
+        weight = weight.permute(dim, *(d for d in range(weight.ndim) if d != dim))
+    return weight.reshape(weight.shape[0], -1)
+
+
+def _normalized_mv(mat, vec, eps: float, out) -> None:
+    """One half step of power iteration: ``out <- normalize(mat @ vec)``.
+
+    Written in place so that ``out`` stays the tensor registered as a buffer.
+    """
+    out.copy_(ember.normalize(ember.mv(mat, vec), dim=0, eps=eps))
+
+
+def _sigma(weight_mat, u, v):
+    """The singular-value estimate ``u^H W v`` (differentiable in ``W`` only)."""
+    return ember.vdot(u, ember.mv(weight_mat, v))
+
+
 class _SpectralNorm(Module):
     def __init__(self, weight, n_power_iterations: int = 1, dim: int = 0, eps: float = 1e-12):
         super().__init__()
         ndim = weight.ndim
-        if dim >= ndim or dim < -ndim:
-            raise IndexError(
-                f"Dimension out of range (expected to be in range of [-{ndim}, {ndim - 1}] but "
-                f"got {dim})"
-            )
-        if n_power_iterations <= 0:
-            raise ValueError(
-                "Expected n_power_iterations to be positive, but got "
-                f"n_power_iterations={n_power_iterations}"
-            )
-        self.dim = dim if dim >= 0 else dim + ndim
+        self.dim = _check_spectral_args(ndim, dim, n_power_iterations)
         self.eps = eps
         if ndim > 1:
             self.n_power_iterations = n_power_iterations
@@ -262,16 +292,13 @@ class _SpectralNorm(Module):
             self._power_method(weight_mat, 15)
 
     def _reshape_weight_to_matrix(self, weight):
-        if self.dim != 0:
-            weight = weight.permute(self.dim, *(d for d in range(weight.ndim) if d != self.dim))
-        return weight.flatten(1)
+        return _weight_to_matrix(weight, self.dim)
 
     def _power_method(self, weight_mat, n_power_iterations: int) -> None:
-        # u and v are updated in place so that they stay the registered buffers.
         with no_grad():
             for _ in range(n_power_iterations):
-                self._u.copy_(ember.normalize(ember.mv(weight_mat, self._v), dim=0, eps=self.eps))
-                self._v.copy_(ember.normalize(ember.mv(weight_mat.H, self._u), dim=0, eps=self.eps))
+                _normalized_mv(weight_mat, self._v, self.eps, self._u)
+                _normalized_mv(weight_mat.H, self._u, self.eps, self._v)
 
     def forward(self, weight):
         if weight.ndim == 1:
@@ -280,8 +307,7 @@ class _SpectralNorm(Module):
         if self.training:
             self._power_method(weight_mat.detach(), self.n_power_iterations)
         u, v = self._u.clone(), self._v.clone()
-        sigma = ember.vdot(u, ember.mv(weight_mat, v))
-        return weight / sigma
+        return weight / _sigma(weight_mat, u, v)
 
     def right_inverse(self, value):
         return value
