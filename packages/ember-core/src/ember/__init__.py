@@ -7,7 +7,7 @@ own distributions and import as sub-packages when installed.
 
 __path__ = __import__("pkgutil").extend_path(__path__, __name__)
 
-from ember import _missing
+from ember import _malloc, _missing
 from ember import cuda as cuda
 from ember import fft as fft
 from ember import linalg as linalg
@@ -54,6 +54,7 @@ for _name in ("det", "slogdet", "inverse", "matrix_power", "matrix_exp"):
     )  # Tensor.det() & co., as in PyTorch  # stft, istft and the window functions
 install_methods(OPS)
 _missing.install()
+_malloc.tune()
 
 del install_methods, _name
 

@@ -13,11 +13,11 @@ its weight gradient through the :func:`convolution_weight_grad` primitive.
 from __future__ import annotations
 
 import itertools
-import threading
 
 import numpy as np
 
 from ember._ops import Op
+from ember._ops._scratch import scratch
 
 __all__ = [
     "convolution",
@@ -31,8 +31,6 @@ __all__ = [
 
 _LAYOUTS = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
 _KERNELS = {1: "kL", 2: "kH, kW", 3: "kD, kH, kW"}
-_SCRATCH = threading.local()
-_SCRATCH_LIMIT = 256 << 20  # bytes: larger column buffers are not kept between calls
 
 
 # ---- argument checks -------------------------------------------------------------
@@ -135,21 +133,6 @@ def _as_strided(xp, a, shape, strides):
     return xp.lib.stride_tricks.as_strided(a, shape, strides)
 
 
-def _scratch(xp, shape, dtype):
-    """An uninitialised array, reusing one per-thread NumPy buffer.
-
-    Column buffers are large and short-lived; reusing the pages skips the page
-    faults of a fresh allocation, about a third of the copy's time.
-    """
-    nbytes = int(np.prod(shape)) * np.dtype(dtype).itemsize
-    if xp is not np or nbytes > _SCRATCH_LIMIT:
-        return xp.empty(shape, dtype)
-    buf = getattr(_SCRATCH, "buf", None)
-    if buf is None or buf.nbytes < nbytes:
-        buf = _SCRATCH.buf = np.empty(max(nbytes, 1 << 20), np.uint8)
-    return buf[:nbytes].view(dtype).reshape(shape)
-
-
 def pad_spatial(xp, x, lo, hi=None, fill=0):
     """``x`` padded with ``fill`` by ``lo``/``hi`` on its trailing dims (negative values crop).
 
@@ -194,7 +177,7 @@ def _im2col(xp, x, k, s, p, d, out, batch_first=False):
         return cols.reshape(n, c * kk, pp)
     view = _windows(xp, pad_spatial(xp, x.swapaxes(0, 1), p), k, s, d, out)  # (C, N, *k, *out)
     view = view.transpose(0, *range(2, 2 + nd), 1, *range(2 + nd, 2 + 2 * nd))
-    cols = _scratch(xp, view.shape, x.dtype)
+    cols = scratch(xp, view.shape, x.dtype, "im2col")
     xp.copyto(cols, view)
     return cols.reshape(c * kk, n * pp)
 

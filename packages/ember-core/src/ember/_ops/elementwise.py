@@ -22,6 +22,7 @@ from ember._ops._numerics import (
     promote_over,
     quiet,
 )
+from ember._ops._scratch import scratch
 
 __all__ = [
     "add",
@@ -263,12 +264,22 @@ def _square(xp, x):
 
 
 # The in-place forms (``Op.into``) of the four the optimizers update parameters with.
+def _scaled(xp, name, x, y, alpha):
+    """``alpha * y`` (``y`` itself when alpha is 1), in a reused buffer for a big ``y``."""
+    if alpha == 1:
+        return y
+    if not hasattr(y, "shape") or y.size < 4096:
+        return _times_alpha(xp, name, x, y, alpha)
+    _times_alpha(xp, name, x, y[:0], alpha)  # its checks of alpha, on no data
+    return xp.multiply(y, alpha, out=scratch(xp, y.shape, y.dtype, "scaled operand"))
+
+
 def _add_into(xp, out, x, y, *, alpha=1):
-    xp.add(x, y if alpha == 1 else _times_alpha(xp, "add", x, y, alpha), out=out)
+    xp.add(x, _scaled(xp, "add", x, y, alpha), out=out)
 
 
 def _sub_into(xp, out, x, y, *, alpha=1):
-    xp.subtract(x, y if alpha == 1 else _times_alpha(xp, "sub", x, y, alpha), out=out)
+    xp.subtract(x, _scaled(xp, "sub", x, y, alpha), out=out)
 
 
 add = binary("add", _add, into=_add_into)
