@@ -1,5 +1,5 @@
 """Parity with PyTorch for the neural-network kernels: every OpInfo sample of the conv,
-pooling, activation, normalization, sampling and nn ops, then every public function
+pooling, activation, normalization, sampling, loss and nn ops, then every public function
 against ``torch.nn.functional``.
 """
 
@@ -19,7 +19,16 @@ F = torch.nn.functional
 
 pytestmark = pytest.mark.parity
 
-FAMILIES = ("conv", "pooling", "adaptive", "nn", "activation", "normalization", "sampling")
+FAMILIES = (
+    "conv",
+    "pooling",
+    "adaptive",
+    "nn",
+    "activation",
+    "normalization",
+    "sampling",
+    "losses",
+)
 ROWS = [info for info in load_opinfos().values() if OPS[info.name].family in FAMILIES]
 CASES = [(info, dtype) for info in ROWS for dtype in info.dtypes]
 

@@ -82,6 +82,9 @@ def skip_reason(name, sample):
         return "angle of a real input is piecewise constant (jumps at 0)"
     if name == "embedding" and len(sample.args) > 2:
         return "padding_idx rows get no gradient by design, as in PyTorch"
+    weight_at = {"nll_loss": 2, "nll_loss_backward": 3}.get(name, len(sample.args))
+    if len(sample.args) > weight_at and sample.args[weight_at] is not None:
+        return "class weights have no derivative, as in PyTorch"
     if name == "group_norm" and not sample.args[0].numel():
         return "the core's group_norm warns on an empty batch (Mean of empty slice)"
     if name == "max_unpool":

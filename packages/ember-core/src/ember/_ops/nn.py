@@ -19,6 +19,7 @@ from ember import dtypes as _dt
 from ember._ops import OPS, Op, wrap_dim
 from ember._ops import activation as _activation
 from ember._ops import adaptive as _adaptive
+from ember._ops import losses as _losses  # noqa: F401  (declares its ops)
 from ember._ops import normalization as _normalization
 from ember._ops import sampling as _sampling
 from ember._ops.activation import *  # noqa: F403

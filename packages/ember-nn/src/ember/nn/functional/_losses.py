@@ -12,6 +12,7 @@ import math
 import warnings
 
 import ember
+from ember._ops import OPS as _OPS
 from ember.nn.functional._ctc import ctc_loss
 from ember.nn.functional._reduction import (
     REDUCTIONS,
@@ -180,26 +181,6 @@ def _class_target(name, input, target, class_dim):
     )
 
 
-def _pick_classes(name, logp, target, weight, ignore_index):
-    """Per-element ``-w[y] * logp[y]`` (0 where ignored) and the matching weights."""
-    class_dim = 1 if logp.ndim >= 2 else 0
-    n_classes = logp.shape[class_dim]
-    _class_target(name, logp, target, class_dim)
-    check_classes(name, target, n_classes, ignore_index)
-    keep = target != ignore_index
-    safe = ember.where(keep, target, ember.zeros_like(target))
-    picked = logp.gather(class_dim, safe.unsqueeze(class_dim)).squeeze(class_dim)
-    w = keep.to(logp.dtype)
-    if weight is not None:
-        if weight.ndim != 1 or weight.shape[0] != n_classes:
-            raise ValueError(
-                f"{name}: expected a weight of shape ({n_classes},) (one per class), got "
-                f"{tuple(weight.shape)}"
-            )
-        w = weight.to(logp.dtype)[safe] * w
-    return -picked * w, w
-
-
 def nll_loss(
     input,
     target,
@@ -219,10 +200,8 @@ def nll_loss(
     check_tensor("nll_loss", "input", input)
     if input.ndim < 1:
         raise ValueError(f"nll_loss: expected input with 1 or more dims, got {tuple(input.shape)}")
-    loss, w = _pick_classes("nll_loss", input, target, weight, ignore_index)
-    if reduction == "mean":
-        return loss.sum() / w.sum()
-    return reduce_loss("nll_loss", loss, reduction)
+    _class_target("nll_loss", input, target, 1 if input.ndim >= 2 else 0)
+    return _OPS["nll_loss"](input, target, weight, reduction, ignore_index)
 
 
 def _smoothing_term(logp, target, weight, ignore_index, reduction, class_dim):
