@@ -23,6 +23,7 @@ import numpy as np
 
 import ember
 import ember.autograd
+import ember.nn.functional
 
 try:
     import torch
@@ -111,7 +112,7 @@ def _data(seed=0):
 
 def mlp_ember():
     x, y, arrays = _data()
-    xt, yt = ember.tensor(x), ember.tensor(y).unsqueeze(1)
+    xt, yt = ember.tensor(x), ember.tensor(y)
     params = [ember.tensor(a, requires_grad=True) for a in arrays]
 
     def run():
@@ -120,7 +121,7 @@ def mlp_ember():
             h = ember.addmm(params[i + 1], h, params[i].t())
             if i + 2 < len(params):
                 h = ember.relu(h)
-        loss = -ember.log_softmax(h, 1).gather(1, yt).mean()
+        loss = ember.nn.functional.cross_entropy(h, yt)
         loss.backward()
         for p in params:
             p.grad = None
