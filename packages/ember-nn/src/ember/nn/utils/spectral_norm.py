@@ -17,7 +17,7 @@ from __future__ import annotations
 import ember
 from ember.autograd import no_grad
 from ember.nn.module import Module
-from ember.nn.parameter import Parameter, is_lazy
+from ember.nn.parameter import Parameter
 from ember.nn.utils.parametrizations import (
     _check_spectral_args,
     _is_conv_transpose,
@@ -25,7 +25,7 @@ from ember.nn.utils.parametrizations import (
     _sigma,
     _weight_to_matrix,
 )
-from ember.nn.utils.weight_norm import _find_hook, _get_parameter
+from ember.nn.utils.weight_norm import _hookable_parameter, _unhook
 
 __all__ = ["SpectralNorm", "remove_spectral_norm", "spectral_norm"]
 
@@ -86,16 +86,7 @@ class SpectralNorm:
 
     @staticmethod
     def apply(module: Module, name: str, n_power_iterations: int, dim: int, eps: float):
-        if _find_hook(module, SpectralNorm, name) is not None:
-            raise RuntimeError(
-                f"Cannot register two spectral_norm hooks on the same parameter {name}"
-            )
-        weight = _get_parameter(module, name)
-        if is_lazy(weight):
-            raise ValueError(
-                "The module passed to `SpectralNorm` can't have uninitialized parameters. "
-                "Make sure to run the dummy forward before applying spectral normalization"
-            )
+        weight = _hookable_parameter(module, name, SpectralNorm, "spectral_norm", "spectral")
         dim = _check_spectral_args(weight.ndim, dim, n_power_iterations)
         fn = SpectralNorm(name, n_power_iterations, dim, eps)
         with no_grad():
@@ -189,11 +180,7 @@ def remove_spectral_norm(module: Module, name="weight") -> Module:
 
     >>> layer = remove_spectral_norm(spectral_norm(ember.nn.Linear(20, 40)))
     """
-    hook_id = _find_hook(module, SpectralNorm, name)
-    if hook_id is None:
-        raise ValueError(f"spectral_norm of '{name}' not found in {module}")
-    module._forward_pre_hooks[hook_id].remove(module)
-    del module._forward_pre_hooks[hook_id]
+    _unhook(module, name, SpectralNorm, "spectral_norm")
     for table in (module._state_dict_hooks, module._load_state_dict_pre_hooks):
         _drop_state_hook(table, name)
     return module

@@ -35,16 +35,7 @@ class WeightNorm:
 
     @staticmethod
     def apply(module: Module, name: str, dim) -> WeightNorm:
-        if _find_hook(module, WeightNorm, name) is not None:
-            raise RuntimeError(
-                f"Cannot register two weight_norm hooks on the same parameter {name}"
-            )
-        weight = _get_parameter(module, name)
-        if is_lazy(weight):
-            raise ValueError(
-                "The module passed to `WeightNorm` can't have uninitialized parameters. "
-                "Make sure to run the dummy forward before applying weight normalization"
-            )
+        weight = _hookable_parameter(module, name, WeightNorm, "weight_norm", "weight")
         fn = WeightNorm(name, dim)
         del module._parameters[name]
         module.register_parameter(name + "_g", Parameter(_norm_except_dim(weight, fn.dim).detach()))
@@ -65,10 +56,19 @@ class WeightNorm:
         setattr(module, self.name, self.compute_weight(module))
 
 
-def _get_parameter(module: Module, name: str) -> Parameter:
+def _hookable_parameter(module: Module, name: str, kind: type, fn: str, what: str) -> Parameter:
+    """``module``'s parameter ``name``, checked for a norm hook of class ``kind`` (``fn``
+    in messages, normalizing ``what``): not hooked already, present and initialized."""
+    if _find_hook(module, kind, name) is not None:
+        raise RuntimeError(f"Cannot register two {fn} hooks on the same parameter {name}")
     weight = module._parameters.get(name)
     if weight is None:
         raise ValueError(f"Module '{module}' has no parameter with name '{name}'")
+    if is_lazy(weight):
+        raise ValueError(
+            f"The module passed to `{kind.__name__}` can't have uninitialized parameters. "
+            f"Make sure to run the dummy forward before applying {what} normalization"
+        )
     return weight
 
 
@@ -101,9 +101,14 @@ def remove_weight_norm(module: Module, name: str = "weight") -> Module:
 
     >>> layer = remove_weight_norm(weight_norm(ember.nn.Linear(20, 40)))
     """
-    hook_id = _find_hook(module, WeightNorm, name)
+    _unhook(module, name, WeightNorm, "weight_norm")
+    return module
+
+
+def _unhook(module: Module, name: str, kind: type, fn: str) -> None:
+    """Take ``module``'s norm hook of class ``kind`` on ``name`` off and undo it."""
+    hook_id = _find_hook(module, kind, name)
     if hook_id is None:
-        raise ValueError(f"weight_norm of '{name}' not found in {module}")
+        raise ValueError(f"{fn} of '{name}' not found in {module}")
     module._forward_pre_hooks[hook_id].remove(module)
     del module._forward_pre_hooks[hook_id]
-    return module
