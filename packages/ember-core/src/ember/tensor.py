@@ -550,7 +550,7 @@ def _writes_directly(self, args):
     grad = self._requires_grad
     for a in args:
         ta = type(a)
-        if ta is Tensor:
+        if ta is Tensor or isinstance(a, Tensor):  # Parameter too
             if a._device is not CPU or a._data.dtype is not dtype:
                 return False
             grad = grad or a._requires_grad
@@ -567,7 +567,7 @@ def _inplace_method(op):
 
     def method(self, *args, **kwargs):
         if into is not None and _writes_directly(self, args):
-            vals = [a._data if type(a) is Tensor else a for a in args]
+            vals = [a._data if isinstance(a, Tensor) else a for a in args]
             try:
                 into(np, self._data, self._data, *vals, **kwargs)
             except (TypeError, ValueError):
