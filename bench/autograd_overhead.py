@@ -3,23 +3,18 @@
 1. µs per op to record and backpropagate a chain of 100 one-element adds.
 2. A 784-512-512-10 MLP (ReLU, cross-entropy) forward + backward at batch 128.
 
-Medians over repeated runs, all measured in one process:
+Medians of interleaved repeats (``_harness.compare``), all measured in one process:
 
-    python bench/autograd_overhead.py [--repeat 200]
+    python bench/autograd_overhead.py [--repeats 15]
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
-import os
-import statistics
-import time
-
-# torch's spinning OpenMP threads would otherwise slow whatever runs after it.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np
+from _harness import compare  # sets OMP_WAIT_POLICY before torch is imported
 
 import ember
 import ember.autograd
@@ -35,39 +30,12 @@ SIZES = (784, 512, 512, 10)
 BATCH = 128
 
 
-def medians(fns: dict, repeat: int, warmup: int = 5) -> dict:
-    """Median seconds per call of each function, timed in turn (round robin), so that
-    a change in machine load affects every column alike."""
-    for fn in fns.values():
-        for _ in range(warmup):
-            fn()
-    times = {name: [] for name in fns}
-    for _ in range(repeat):
-        for name, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t0)
-    return {name: statistics.median(ts) for name, ts in times.items()}
-
-
 # ---- chain of adds ----------------------------------------------------------------
 
 
-def chain_ember():
-    x = ember.ones(1, requires_grad=True)
-
-    def run():
-        y = x
-        for _ in range(CHAIN):
-            y = y + x
-        y.backward()
-        x.grad = None
-
-    return run
-
-
-def chain_torch():
-    x = torch.ones(1, requires_grad=True)
+def chain_of_adds(lib):
+    """The chain in ``lib`` (ember or torch: the same code, as their APIs are one)."""
+    x = lib.ones(1, requires_grad=True)
 
     def run():
         y = x
@@ -110,37 +78,19 @@ def _data(seed=0):
     return x, y, params
 
 
-def mlp_ember():
+def mlp(lib):
+    """The MLP step in ``lib`` (ember or torch), from the same data and weights."""
     x, y, arrays = _data()
-    xt, yt = ember.tensor(x), ember.tensor(y)
-    params = [ember.tensor(a, requires_grad=True) for a in arrays]
+    xt, yt = lib.tensor(x), lib.tensor(y)
+    params = [lib.tensor(a, requires_grad=True) for a in arrays]
 
     def run():
         h = xt
         for i in range(0, len(params), 2):
-            h = ember.addmm(params[i + 1], h, params[i].t())
+            h = lib.addmm(params[i + 1], h, params[i].t())
             if i + 2 < len(params):
-                h = ember.relu(h)
-        loss = ember.nn.functional.cross_entropy(h, yt)
-        loss.backward()
-        for p in params:
-            p.grad = None
-
-    return run
-
-
-def mlp_torch():
-    x, y, arrays = _data()
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-    params = [torch.tensor(a, requires_grad=True) for a in arrays]
-
-    def run():
-        h = xt
-        for i in range(0, len(params), 2):
-            h = torch.addmm(params[i + 1], h, params[i].t())
-            if i + 2 < len(params):
-                h = torch.relu(h)
-        loss = torch.nn.functional.cross_entropy(h, yt)
+                h = lib.relu(h)
+        loss = lib.nn.functional.cross_entropy(h, yt)
         loss.backward()
         for p in params:
             p.grad = None
@@ -179,24 +129,24 @@ def mlp_numpy():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
 
     print(f"chain of {CHAIN} one-element adds: record + backward, us per op (median)")
-    fns = {"ember": chain_ember(), "numpy (by hand)": chain_numpy()}
+    fns = {"ember": chain_of_adds(ember), "numpy (by hand)": chain_numpy()}
     if torch is not None:
-        fns["torch"] = chain_torch()
-    chain = {name: s / CHAIN * 1e6 for name, s in medians(fns, args.repeat).items()}
+        fns["torch"] = chain_of_adds(torch)
+    chain = {name: us / CHAIN for name, us in compare(fns, args.repeats).items()}
     for name, us in chain.items():
         print(f"  {name:<16} {us:8.2f} us/op")
     if "torch" in chain:
         print(f"  ember / torch    {chain['ember'] / chain['torch']:8.2f}x  (target <= 2x)")
 
     print(f"\nMLP {'-'.join(map(str, SIZES))}, batch {BATCH}: forward + backward (median)")
-    fns = {"ember": mlp_ember(), "numpy (by hand)": mlp_numpy()}
+    fns = {"ember": mlp(ember), "numpy (by hand)": mlp_numpy()}
     if torch is not None:
-        fns["torch"] = mlp_torch()
-    step = medians(fns, max(args.repeat // 4, 20))
+        fns["torch"] = mlp(torch)
+    step = {name: us / 1e6 for name, us in compare(fns, args.repeats).items()}
     for name, s in step.items():
         print(f"  {name:<16} {s * 1e3:8.2f} ms/step  {1 / s:8.1f} steps/s")
     if "torch" in step:
