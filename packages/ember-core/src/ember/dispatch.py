@@ -104,6 +104,7 @@ def dispatch(op, args, kwargs):
             args, kwargs = cast(args, kwargs)
     device = None
     grad = False
+    seqs = False  # a list or tuple that may hold tensors (cat, stack, index lists...)
     vals = []
     append = vals.append
     for a in args:
@@ -115,7 +116,10 @@ def dispatch(op, args, kwargs):
         elif type(a) in _SEQUENCES and a and isinstance(a[0], Tensor):
             seq, device = _unwrap_seq(op, a, device)
             append(seq)
+            seqs = True
         else:
+            if type(a) in _SEQUENCES and a and a[0] is None:
+                seqs = True  # optional tensors (index lists): checked below
             append(a)
     call_kwargs = kwargs
     if kwargs:
@@ -156,7 +160,7 @@ def dispatch(op, args, kwargs):
     if OBSERVERS:
         for obs in OBSERVERS:
             obs(op, args, kwargs, out)
-    if grad or (GRAD_OBSERVERS and _seq_requires_grad(args)):
+    if grad or (seqs and GRAD_OBSERVERS and _seq_requires_grad(args)):
         for obs in GRAD_OBSERVERS:
             obs(op, args, kwargs, out)
     return out

@@ -438,11 +438,11 @@ def sum_to(g, shape, node=None):
             f"Function {who} returned an invalid gradient - got {list(gshape)} but expected "
             f"shape compatible with {list(shape)}"
         )
-    dims = tuple(range(lead)) + tuple(
-        i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1
-    )
-    if dims:
-        g = _OPS["sum"](g, dims, keepdim=True)
+    kept = tuple(i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1)
+    if kept:
+        g = _OPS["sum"](g, tuple(range(lead)) + kept, keepdim=True)
+    elif lead:  # only broadcast leading dims (a bias): summed away, no reshape after
+        g = _OPS["sum"](g, tuple(range(lead)))
     if g._data.shape != shape:
         g = _OPS["reshape"](g, shape)
     return g
