@@ -82,3 +82,34 @@ def test_rounding_division_and_integer_targets_take_the_general_path():
     assert i.tolist() == [9, -5] and i.dtype is ember.int64
     with pytest.raises(TypeError, match="alpha must be an integer"):
         i.add_(ember.tensor([1, 1]), alpha=0.5)
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda t: t.add_(1.0),
+        lambda t: t.mul_(ember.ones(2, 3)),
+        lambda t: t.copy_(ember.ones(2, 3)),
+        lambda t: t.uniform_(),
+    ],
+)
+def test_writes_into_an_expanded_view_are_refused(write):
+    # several elements share one location: PyTorch refuses, the result would depend on order
+    base = ember.zeros(3)
+    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+        write(base.expand(2, 3))
+    assert base.tolist() == [0.0, 0.0, 0.0] and base._version == 0
+    single = ember.zeros(1).expand(1, 1)  # a stride-0 dim of size 1 is no overlap
+    single.add_(1.0)
+    assert single.tolist() == [[1.0]]
+    empty = ember.zeros(0, 3)  # NumPy gives empty arrays zero strides: nothing overlaps
+    empty.add_(1.0).copy_(ember.ones(0, 3)).uniform_()
+
+
+def test_filling_an_expanded_view_is_allowed():
+    # every element gets the same value, so order does not matter (PyTorch allows it too)
+    base = ember.zeros(3)
+    base.expand(2, 3).fill_(2.0)
+    assert base.tolist() == [2.0, 2.0, 2.0]
+    base.expand(2, 3).zero_()
+    assert base.tolist() == [0.0, 0.0, 0.0]

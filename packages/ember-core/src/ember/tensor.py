@@ -369,6 +369,10 @@ class Tensor(ViewMethods):
 
     def _assign(self, result: Tensor, name: str) -> Tensor:
         """Write ``result`` into this tensor's storage, as an in-place op ``name`` does."""
+        if 0 in self._data.strides:
+            from ember._ops.memory import expect_no_internal_overlap
+
+            expect_no_internal_overlap(name, self._data)
         if not _dt.can_cast(result.dtype, self.dtype):
             raise RuntimeError(
                 f"{name}: result type {result.dtype.name} can't be cast to "
@@ -545,8 +549,8 @@ def _writes_directly(self, args):
     if self._device is not CPU or _dispatch.OBSERVERS or _dispatch.CASTS:
         return False
     dtype = self._data.dtype
-    if dtype.kind not in "fc":
-        return False
+    if dtype.kind not in "fc" or 0 in self._data.strides:
+        return False  # (stride 0: an expanded view, which copy_ refuses to write)
     grad = self._requires_grad
     for a in args:
         ta = type(a)

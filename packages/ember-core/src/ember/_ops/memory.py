@@ -26,8 +26,20 @@ def _contiguous(xp, x, memory_format=None):
     return x if x.flags.c_contiguous else x.copy(order="C")
 
 
+def expect_no_internal_overlap(name, x):
+    """Refuse to write into ``x`` when several of its elements share one memory location
+    (a stride-0 dim, as ``expand`` makes): the result would depend on write order."""
+    if x.size > 1 and any(st == 0 and n > 1 for st, n in zip(x.strides, x.shape)):
+        raise RuntimeError(
+            f"{name}: unsupported operation: more than one element of the written-to tensor "
+            "refers to a single memory location. Please clone() the tensor before "
+            "performing the operation."
+        )
+
+
 def _copy(xp, dst, src, non_blocking=False):
     """Copy ``src`` into ``self`` in place, broadcasting and casting it."""
+    expect_no_internal_overlap("copy_", dst)
     if hasattr(src, "dtype"):
         if type(src) is not type(dst):  # across devices
             src = src.get() if hasattr(src, "get") else xp.asarray(src)
@@ -37,7 +49,10 @@ def _copy(xp, dst, src, non_blocking=False):
 
 
 def _fill_(xp, x, value):
-    """Fill ``self`` with ``value`` (a number or a 0-d tensor) in place."""
+    """Fill ``self`` with ``value`` (a number or a 0-d tensor) in place.
+
+    Allowed on an expanded view, as in PyTorch: every element gets the same value.
+    """
     if hasattr(value, "ndim"):
         if value.ndim != 0:
             raise RuntimeError(
@@ -57,7 +72,7 @@ def _fill_(xp, x, value):
 
 
 def _zero_(xp, x):
-    """Fill ``self`` with zeros in place."""
+    """Fill ``self`` with zeros in place (an expanded view too, as ``fill_``)."""
     x.fill(0)
     return x
 

@@ -19,6 +19,7 @@ import numpy as np
 from ember import dtypes as _dt
 from ember._ops import Op
 from ember._ops.creation import _finish, _like, _shape
+from ember._ops.memory import expect_no_internal_overlap
 from ember.devices import as_device
 from ember.random import default_generator, generator_for
 
@@ -438,6 +439,7 @@ def _inplace_rng(name, xp, x, generator, kinds="fc"):
 
     ``kinds``: "fc" (floating or complex), "f" (real floating) or "" (any).
     """
+    expect_no_internal_overlap(name, x)
     if kinds:
         _require_floating(name, x.dtype, "tensor", complex_ok="c" in kinds)
     return generator_for(xp, generator).rng
