@@ -166,6 +166,17 @@ def dispatch(op, args, kwargs):
     return out
 
 
+def expect_no_internal_overlap(name, x):
+    """Refuse to write into ``x`` when several of its elements share one memory location
+    (a stride-0 dim, as ``expand`` makes): the result would depend on write order."""
+    if x.size > 1 and any(st == 0 and n > 1 for st, n in zip(x.strides, x.shape)):
+        raise RuntimeError(
+            f"{name}: unsupported operation: more than one element of the written-to tensor "
+            "refers to a single memory location. Please clone() the tensor before "
+            "performing the operation."
+        )
+
+
 def _seq_requires_grad(args):
     return any(
         type(a) in _SEQUENCES and any(getattr(x, "_requires_grad", False) for x in a) for a in args

@@ -369,10 +369,6 @@ class Tensor(ViewMethods):
 
     def _assign(self, result: Tensor, name: str) -> Tensor:
         """Write ``result`` into this tensor's storage, as an in-place op ``name`` does."""
-        if 0 in self._data.strides:
-            from ember._ops.memory import expect_no_internal_overlap
-
-            expect_no_internal_overlap(name, self._data)
         if not _dt.can_cast(result.dtype, self.dtype):
             raise RuntimeError(
                 f"{name}: result type {result.dtype.name} can't be cast to "
@@ -549,8 +545,8 @@ def _writes_directly(self, args):
     if self._device is not CPU or _dispatch.OBSERVERS or _dispatch.CASTS:
         return False
     dtype = self._data.dtype
-    if dtype.kind not in "fc" or 0 in self._data.strides:
-        return False  # (stride 0: an expanded view, which copy_ refuses to write)
+    if dtype.kind not in "fc":
+        return False
     grad = self._requires_grad
     for a in args:
         ta = type(a)
@@ -570,6 +566,8 @@ def _inplace_method(op):
     into = op.into
 
     def method(self, *args, **kwargs):
+        if 0 in self._data.strides:  # refuse an expanded target before computing anything
+            _dispatch.expect_no_internal_overlap(name, self._data)
         if into is not None and _writes_directly(self, args):
             vals = [a._data if isinstance(a, Tensor) else a for a in args]
             try:

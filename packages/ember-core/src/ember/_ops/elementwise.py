@@ -64,8 +64,8 @@ __all__ = [
 # ---- add, sub, mul, div --------------------------------------------------------------
 
 
-def _times_alpha(xp, name, x, y, alpha):
-    """``alpha * other`` under PyTorch's rules for ``alpha``."""
+def _times_alpha(xp, name, x, y, alpha, out=None):
+    """``alpha * other`` under PyTorch's rules for ``alpha`` (into ``out`` if given)."""
     d = dtype_of(x, y)
     kind = d.kind
     if kind in INTEGER and isinstance(alpha, float):
@@ -73,9 +73,9 @@ def _times_alpha(xp, name, x, y, alpha):
     if kind not in "c" and isinstance(alpha, complex):
         raise TypeError(f"{name}: alpha must be real for non-complex tensors, got {alpha!r}")
     if kind == "b":
-        return xp.logical_and(y, bool(alpha))  # stays bool, as in PyTorch
+        return xp.logical_and(y, bool(alpha), out=out)  # stays bool, as in PyTorch
     # ml_dtypes' bfloat16 widens with a Python float: a typed alpha keeps the dtype
-    return xp.multiply(y, d.type(alpha) if kind == "V" else alpha)
+    return xp.multiply(y, d.type(alpha) if kind == "V" else alpha, out=out)
 
 
 def _add(xp, x, y, *, alpha=1):
@@ -264,26 +264,21 @@ def _square(xp, x):
 
 
 # The in-place forms (``Op.into``) of the four the optimizers update parameters with.
-def _scaled(xp, name, x, y, alpha):
-    """``alpha * y`` (``y`` itself when alpha is 1), in a reused buffer for a big ``y``."""
-    if alpha == 1:
-        return y
-    if not hasattr(y, "shape") or y.size < 4096:
-        return _times_alpha(xp, name, x, y, alpha)
-    _times_alpha(xp, name, x, y[:0], alpha)  # its checks of alpha, on no data
-    return xp.multiply(y, alpha, out=scratch(xp, y.shape, y.dtype, "scaled operand"))
+def _into_with_alpha(name, ufunc):
+    """``out = ufunc(x, alpha * y)``, the scaled operand in a reused buffer when large."""
+
+    def into(xp, out, x, y, *, alpha=1):
+        if alpha != 1:
+            big = hasattr(y, "shape") and y.size >= 4096
+            buf = scratch(xp, y.shape, y.dtype, "scaled operand") if big else None
+            y = _times_alpha(xp, name, x, y, alpha, out=buf)
+        getattr(xp, ufunc)(x, y, out=out)
+
+    return into
 
 
-def _add_into(xp, out, x, y, *, alpha=1):
-    xp.add(x, _scaled(xp, "add", x, y, alpha), out=out)
-
-
-def _sub_into(xp, out, x, y, *, alpha=1):
-    xp.subtract(x, _scaled(xp, "sub", x, y, alpha), out=out)
-
-
-add = binary("add", _add, into=_add_into)
-sub = binary("sub", _sub, into=_sub_into)
+add = binary("add", _add, into=_into_with_alpha("add", "add"))
+sub = binary("sub", _sub, into=_into_with_alpha("sub", "subtract"))
 mul = binary(
     "mul",
     lambda xp, x, y: xp.multiply(x, y),

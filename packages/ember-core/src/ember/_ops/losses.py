@@ -39,8 +39,9 @@ def _targets(name, xp, input, target, weight, reduction, ignore_index):
         )
     keep = target != ignore_index
     safe = xp.where(keep, target, 0)
-    if safe.size and (int(safe.min()) < 0 or int(safe.max()) >= n_classes):
-        bad = int(safe.max()) if int(safe.max()) >= n_classes else int(safe.min())
+    lo, hi = (int(safe.min()), int(safe.max())) if safe.size else (0, 0)
+    if lo < 0 or hi >= n_classes:
+        bad = hi if hi >= n_classes else lo
         raise IndexError(f"{name}: target {bad} is out of bounds for {n_classes} classes")
     w = keep.astype(input.dtype)
     if weight is not None:

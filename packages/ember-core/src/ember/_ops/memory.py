@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ember._ops import Op
+from ember.dispatch import expect_no_internal_overlap
 
 __all__ = ["clone", "contiguous"]
 
@@ -24,17 +25,6 @@ def _contiguous(xp, x, memory_format=None):
     """``input`` itself if it is C-contiguous, else a contiguous copy."""
     # Not xp.ascontiguousarray: it turns 0-d arrays into 1-d ones.
     return x if x.flags.c_contiguous else x.copy(order="C")
-
-
-def expect_no_internal_overlap(name, x):
-    """Refuse to write into ``x`` when several of its elements share one memory location
-    (a stride-0 dim, as ``expand`` makes): the result would depend on write order."""
-    if x.size > 1 and any(st == 0 and n > 1 for st, n in zip(x.strides, x.shape)):
-        raise RuntimeError(
-            f"{name}: unsupported operation: more than one element of the written-to tensor "
-            "refers to a single memory location. Please clone() the tensor before "
-            "performing the operation."
-        )
 
 
 def _copy(xp, dst, src, non_blocking=False):

@@ -19,8 +19,8 @@ import numpy as np
 from ember import dtypes as _dt
 from ember._ops import Op
 from ember._ops.creation import _finish, _like, _shape
-from ember._ops.memory import expect_no_internal_overlap
 from ember.devices import as_device
+from ember.dispatch import expect_no_internal_overlap
 from ember.random import default_generator, generator_for
 
 __all__ = [
