@@ -87,7 +87,7 @@ def mlp(lib):
     def run():
         h = xt
         for i in range(0, len(params), 2):
-            h = lib.addmm(params[i + 1], h, params[i].t())
+            h = lib.nn.functional.linear(h, params[i], params[i + 1])
             if i + 2 < len(params):
                 h = lib.relu(h)
         loss = lib.nn.functional.cross_entropy(h, yt)

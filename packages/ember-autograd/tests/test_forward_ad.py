@@ -5,6 +5,7 @@ import pytest
 
 import ember
 import ember.autograd.forward_ad as fwAD
+from ember._ops import OPS
 from ember.autograd import functional
 from ember.testing import assert_close
 
@@ -32,6 +33,10 @@ def jvp_of(fn, x, v):
         lambda a: a.amax(1),  # no forward rule: transposed reverse rule
         lambda a: ember.softmax(a, 1),
         lambda a: a.unbind(0)[1] * 3,
+        lambda a: ember.relu(a - 0.1),
+        lambda a: ember.log_softmax(a, 1),
+        lambda a: OPS["linear"](a, a, a[0, :2]),  # input, weight and bias all carry tangents
+        lambda a: OPS["linear"](t(np.ones((4, 3))), t(np.ones((2, 3))), a[0, :2]),  # bias only
     ],
 )
 def test_tangents_match_reverse_mode_jvp(fn, rng):

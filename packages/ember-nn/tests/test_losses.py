@@ -438,6 +438,11 @@ def test_ctc_impossible_alignment():
             "target 4 is out of bounds for 4 classes",
         ),
         (
+            lambda: F.nll_loss(ember.randn(3, 4), ember.tensor([0, -1, 2])),
+            IndexError,
+            "target -1 is out of bounds for 4 classes",
+        ),
+        (
             lambda: F.nll_loss(ember.randn(3, 4), ember.tensor([0, 1, 2]), weight=ember.ones(3)),
             ValueError,
             r"weight of shape \(4,\)",

@@ -98,6 +98,32 @@ def test_activation_errors(call, error, match):
         call()
 
 
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
+def test_threshold_backward_drops_exactly_where_the_input_is_at_or_below(dtype):
+    # As in PyTorch: a dropped inf or nan gradient gives 0 (not nan), a nan input keeps it.
+    nan, inf = float("nan"), float("inf")
+    dt = getattr(ember, dtype)
+    g = ember.tensor([inf, nan, -inf, 2.0, 3.0, -0.5], dtype=dt)
+    x = ember.tensor([-1.0, 0.0, 0.5, nan, 0.5, 0.7], dtype=dt)
+    out = OPS["threshold_backward"](g, x, 0.5)
+    assert out.dtype is dt
+    assert out.to(ember.float64).tolist() == [0.0, 0.0, 0.0, 2.0, 0.0, -0.5]
+    strided = OPS["threshold_backward"](g[::2], x[::2], 0.0)  # non-contiguous operands
+    assert strided.to(ember.float64).tolist() == [0.0, -inf, 3.0]
+
+
+def test_threshold_keeps_nan_inputs():
+    out = ember.threshold(ember.tensor([float("nan"), 0.5, 1.0]), 0.5, 7.0)
+    assert np.isnan(out[0].item()) and out[1:].tolist() == [7.0, 1.0]
+
+
+def test_relu_gradient_is_zero_where_the_unit_is_off_even_for_inf():
+    x = ember.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    y = ember.relu(x)
+    (g,) = ember.autograd.grad(y, x, ember.tensor([float("inf"), 1.0, 5.0]))
+    assert g.tolist() == [0.0, 0.0, 5.0]
+
+
 # ---- softmax -----------------------------------------------------------------------------
 
 
@@ -109,6 +135,21 @@ def test_softmax_is_stable_and_log_softmax_does_not_underflow():
     )
     assert ember.softmax(ember.tensor([1, 2]), 0, dtype=ember.float64).dtype is ember.float64
     assert_close(ember.softmin(x[0:1], 1), [[0.0, 0.0, 1.0]])
+
+
+def test_softmax_backward_kernels_take_zero_probabilities():
+    x = ember.tensor([[0.0, float("-inf"), 1.0]])
+    g = ember.tensor([[1.0, 2.0, 3.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # exp(-inf) is a plain 0
+        got = OPS["log_softmax_backward"](g, ember.log_softmax(x, 1), 1)
+        p = ember.softmax(x, 1)
+        got_soft = OPS["softmax_backward"](g, p, 1)
+    e = np.exp(1.0)
+    p0, p2 = 1 / (1 + e), e / (1 + e)
+    assert_close(got, [[1 - 6 * p0, 2.0, 3 - 6 * p2]])
+    mean = p0 * 1 + p2 * 3
+    assert_close(got_soft, [[p0 * (1 - mean), 0.0, p2 * (3 - mean)]])
 
 
 def test_softmax_without_dim_warns_and_picks_torchs_dim():

@@ -440,12 +440,21 @@ def sum_to(g, shape, node=None):
         )
     kept = tuple(i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1)
     if kept:
-        g = _OPS["sum"](g, tuple(range(lead)) + kept, keepdim=True)
+        g = _sum_dims(g, tuple(range(lead)) + kept, True)
     elif lead:  # only broadcast leading dims (a bias): summed away, no reshape after
-        g = _OPS["sum"](g, tuple(range(lead)))
+        g = _sum_dims(g, tuple(range(lead)), False)
     if g._data.shape != shape:
         g = _OPS["reshape"](g, shape)
     return g
+
+
+def _sum_dims(g, dims, keepdim):
+    """``g.sum(dims, keepdim)``; unless the pass is being recorded (or observed), the sum
+    kernel runs on the array directly, skipping the dispatcher (once per bias per step)."""
+    if STATE.grad or _dispatch.OBSERVERS or g._requires_grad:
+        return _OPS["sum"](g, dims, keepdim=keepdim)
+    device, xp = g._device, g._device.xp
+    return _wrap(xp.asarray(_OPS["sum"].kernel_for(device)(xp, g._data, dims, keepdim)), device)
 
 
 def accumulate(t, g, create_graph, seen=None):

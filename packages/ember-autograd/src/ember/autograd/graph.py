@@ -23,6 +23,7 @@ from ember import dispatch as _dispatch
 from ember._ops import OPS
 from ember.autograd.grad_mode import STATE
 from ember.autograd.rules import DERIVATIVES, NOT_DIFFERENTIABLE
+from ember.devices import device_of
 from ember.tensor import Tensor
 
 __all__ = ["Node", "OpNode", "AccumulateGrad", "RemovableHandle", "record"]
@@ -272,7 +273,7 @@ def _unpack_one(node, saved, index):
                 f"{version} instead."
             )
         return t
-    t = _wrap(data, _device_of(node, data))
+    t = _wrap(data, device_of(data))
     if STATE.grad and data.dtype.kind in "fcV":
         # Double backward through a dropped output: the new tensor stands for it.
         t._requires_grad = True
@@ -280,12 +281,6 @@ def _unpack_one(node, saved, index):
         if node.n_out > 1:
             node.out_index[id(t)] = index
     return t
-
-
-def _device_of(node, data):
-    from ember.devices import device_of
-
-    return device_of(data)
 
 
 # ---- recording ---------------------------------------------------------------------

@@ -19,7 +19,11 @@ REDUCTIONS = ("none", "mean", "sum")
 
 
 def _targets(name, xp, input, target, weight, reduction, ignore_index):
-    """Check a call; returns (class dim, target with ignored entries at 0, weights per target)."""
+    """Check a call; returns (class dim, target with ignored entries at 0, weight per target).
+
+    The weights are None when every target counts once (no class weight, no target equal
+    to ``ignore_index``), so the common case skips the mask and its products.
+    """
     if reduction not in REDUCTIONS:
         raise ValueError(f"{name}: {reduction!r} is not a valid value for reduction")
     if input.ndim < 1:
@@ -37,6 +41,9 @@ def _targets(name, xp, input, target, weight, reduction, ignore_index):
             f"{name}: expected target of shape {want} for input of shape {input.shape}, "
             f"got {target.shape}"
         )
+    lo, hi = (int(target.min()), int(target.max())) if target.size else (0, 0)
+    if weight is None and lo >= 0 and hi < n_classes and not lo <= ignore_index <= hi:
+        return class_dim, target, None
     keep = target != ignore_index
     safe = xp.where(keep, target, 0)
     lo, hi = (int(safe.min()), int(safe.max())) if safe.size else (0, 0)
@@ -54,6 +61,13 @@ def _targets(name, xp, input, target, weight, reduction, ignore_index):
     return class_dim, safe, w
 
 
+def _picked(xp, input, safe, class_dim):
+    """``input``'s entry at each target's class: an array of the target's shape."""
+    if input.ndim == 2:  # (N, C): one fancy index, the common case
+        return input[xp.arange(input.shape[0]), safe]
+    return xp.take_along_axis(input, xp.expand_dims(safe, class_dim), class_dim).squeeze(class_dim)
+
+
 @quiet  # 'mean' over targets that are all ignored is 0 / 0 = nan, as in PyTorch
 def _nll_loss(xp, input, target, weight=None, reduction="mean", ignore_index=-100):
     """Negative log likelihood of class indices ``target`` under log-probabilities ``input``.
@@ -67,12 +81,14 @@ def _nll_loss(xp, input, target, weight=None, reduction="mean", ignore_index=-10
             of the targets that count).
     """
     class_dim, safe, w = _targets("nll_loss", xp, input, target, weight, reduction, ignore_index)
-    picked = xp.take_along_axis(input, xp.expand_dims(safe, class_dim), class_dim)
-    loss = 0 - picked.squeeze(class_dim) * w  # 0 - x: ignored targets give +0, not -0
+    picked = _picked(xp, input, safe, class_dim)
+    loss = 0 - (picked if w is None else picked * w)  # 0 - x: ignored targets give +0, not -0
     if reduction == "none":
-        return loss
+        return xp.asarray(loss, input.dtype)
     total = xp.asarray(loss.sum(), input.dtype)
-    return total if reduction == "sum" else xp.asarray(total / w.sum(), input.dtype)
+    if reduction == "sum":
+        return total
+    return xp.asarray(total / (safe.size if w is None else w.sum()), input.dtype)
 
 
 @quiet
@@ -81,10 +97,17 @@ def _nll_loss_backward(xp, grad, input, target, weight=None, reduction="mean", i
     class_dim, safe, w = _targets(
         "nll_loss_backward", xp, input, target, weight, reduction, ignore_index
     )
-    g = grad / w.sum() if reduction == "mean" else grad
+    if reduction == "mean":
+        grad = grad / (safe.size if w is None else w.sum())
     out = xp.zeros(input.shape, input.dtype)
-    picked = xp.expand_dims((0 - w * g).astype(input.dtype, copy=False), class_dim)
-    xp.put_along_axis(out, xp.expand_dims(safe, class_dim), picked, class_dim)
+    picked = (0 - (grad if w is None else w * grad)).astype(input.dtype, copy=False)
+    if input.ndim == 2:
+        out[xp.arange(input.shape[0]), safe] = picked
+    else:
+        picked = xp.broadcast_to(picked, safe.shape)
+        xp.put_along_axis(
+            out, xp.expand_dims(safe, class_dim), xp.expand_dims(picked, class_dim), class_dim
+        )
     return out
 
 

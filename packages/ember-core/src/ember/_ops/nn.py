@@ -16,7 +16,7 @@ import numpy as np
 
 from ember import dispatch as _dispatch
 from ember import dtypes as _dt
-from ember._ops import OPS, Op, wrap_dim
+from ember._ops import OPS, SAME, Op, wrap_dim
 from ember._ops import activation as _activation
 from ember._ops import adaptive as _adaptive
 from ember._ops import losses as _losses  # noqa: F401  (declares its ops)
@@ -103,8 +103,40 @@ def _log_softmax(xp, input, dim, dtype=None):
     return shifted.astype(x.dtype, copy=False)
 
 
+def _softmax_backward(xp, grad_output, output, dim):
+    """The gradient of ``softmax`` from its output ``y``: ``y * (g - sum(g * y))`` along
+    ``dim``, in float32 for half outputs."""
+    g, y = _wide(grad_output), _wide(output)
+    axis = wrap_dim(dim, y.ndim, "softmax_backward") if y.ndim else None
+    gy = g * y
+    gy -= y * gy.sum(axis=axis, keepdims=True)
+    return gy.astype(output.dtype, copy=False)
+
+
+def _log_softmax_backward(xp, grad_output, output, dim):
+    """The gradient of ``log_softmax`` from its output ``y``: ``g - exp(y) * sum(g)``
+    along ``dim``, in float32 for half outputs."""
+    g, y = _wide(grad_output), _wide(output)
+    axis = wrap_dim(dim, y.ndim, "log_softmax_backward") if y.ndim else None
+    with _quiet():  # exp(-inf) of a zero probability is 0, not a warning
+        out = g - xp.exp(y) * g.sum(axis=axis, keepdims=True)
+    return out.astype(output.dtype, copy=False)
+
+
+def _wide(x):
+    if x.dtype.kind not in "fV":
+        raise TypeError(f"expected floating point tensors, got {_dt.from_numpy(x.dtype)}")
+    return x.astype(np.float32) if x.dtype.itemsize < 4 else x
+
+
 softmax_op = Op("softmax", _softmax)
 log_softmax_op = Op("log_softmax", _log_softmax)
+# The backward kernels (one pass each, where the composition is four dispatched ops);
+# their derivatives are in ember-autograd, so double backward goes through them.
+softmax_backward_op = Op("softmax_backward", _softmax_backward, nin=2, promote=SAME, method=False)
+log_softmax_backward_op = Op(
+    "log_softmax_backward", _log_softmax_backward, nin=2, promote=SAME, method=False
+)
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):

@@ -234,6 +234,40 @@ def _addmm(xp, input, mat1, mat2, *, beta=1, alpha=1):
     return _scaled_sum(xp, "addmm", inp, prod, beta, alpha)
 
 
+def _linear(xp, input, weight, bias=None):
+    """``input @ weight.T + bias``, the affine map of ``nn.Linear``.
+
+    ``weight`` is ``(out_features, in_features)``, or 1-D for a single output whose dim
+    is removed; ``input`` is ``(*, in_features)``, its leading dims folded into one GEMM.
+    """
+    x, w = input, weight
+    check_tensors("linear", x, w)
+    if w.ndim not in (1, 2):
+        raise RuntimeError(
+            f"linear: expected weight of 1 or 2 dims (out_features, in_features), got shape "
+            f"{tuple(w.shape)}"
+        )
+    if x.ndim == 0 or x.shape[-1] != w.shape[-1]:
+        raise RuntimeError(
+            f"linear: input of shape {tuple(x.shape)} and weight of shape {tuple(w.shape)} "
+            f"cannot be multiplied ({x.shape[-1] if x.ndim else 'scalar'} != {w.shape[-1]})"
+        )
+    rows = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
+    out = _same_dtype(xp, xp.matmul(rows, w.T), x)
+    if x.ndim != 2:
+        out = out.reshape(x.shape[:-1] + w.shape[:-1])
+    if bias is None:
+        return out
+    check_tensors("linear", x, bias)
+    if not _expands_to(bias.shape, out.shape):
+        raise RuntimeError(
+            f"linear: bias of shape {tuple(bias.shape)} cannot be broadcast to the output's "
+            f"shape {tuple(out.shape)}"
+        )
+    out += bias  # out is the product's fresh array
+    return out
+
+
 def _addmv(xp, input, mat, vec, *, beta=1, alpha=1):
     """``beta * input + alpha * (mat @ vec)`` for a 2-D ``mat`` and a 1-D ``vec``."""
     inp = input
@@ -468,6 +502,7 @@ vdot = Op("vdot", _vdot)
 inner = Op("inner", _inner)
 outer = Op("outer", _outer, nin=2, promote=SAME)
 addmm = Op("addmm", _addmm)
+linear = Op("linear", _linear, method=False)
 addmv = Op("addmv", _addmv)
 addbmm = Op("addbmm", _addbmm)
 baddbmm = Op("baddbmm", _baddbmm)

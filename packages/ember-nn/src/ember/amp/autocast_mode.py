@@ -293,6 +293,8 @@ def autocast_op(name: str):
     def wrap(func):
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
+            if _STATE["cpu"] is None and _STATE["cuda"] is None:
+                return func(*args, **kwargs)  # no region active: nothing to look up
             device_type = _device_type(args, kwargs)
             dtype = _policy_dtype(name, device_type, args, kwargs)
             if dtype is None:

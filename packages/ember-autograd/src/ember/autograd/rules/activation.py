@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 import ember
-from ember._ops import wrap_dim
+from ember._ops import OPS, wrap_dim
 from ember.autograd.rules._util import where, zeros_like
 
 DERIVATIVES: dict = {}
@@ -37,14 +37,26 @@ def _mask(cond, like):
     return cond.to(like.dtype)
 
 
-# relu reads only its output: its input may be overwritten (relu_ after a conv).
-DERIVATIVES["relu"] = lambda grad, out, _x: (grad * _mask(out > 0, grad),)
-JVPS["relu"] = lambda t, out, _x: t[0] * _mask(out > 0, t[0])
+_threshold_backward = OPS["threshold_backward"]
+
+
+# relu and threshold pass the gradient where the input is above the threshold, in
+# one op. relu reads only its output: its input may be overwritten (relu_ after a conv).
+DERIVATIVES["relu"] = lambda grad, out, _x: (_threshold_backward(grad, out, 0),)
+JVPS["relu"] = lambda t, out, _x: _threshold_backward(t[0], out, 0)
+DERIVATIVES["threshold"] = lambda grad, _out, x, threshold, value: (
+    _threshold_backward(grad, x, threshold),
+)
+JVPS["threshold"] = lambda t, _out, x, threshold, value: _threshold_backward(t[0], x, threshold)
+# Linear in the gradient; piecewise constant in the input (derivative 0 almost everywhere).
+DERIVATIVES["threshold_backward"] = lambda grad, _out, _g, x, threshold: (
+    _threshold_backward(grad, x, threshold),
+    None,
+)
 _slope(
     "hardtanh",
     lambda x, _o, min_val=-1.0, max_val=1.0: _mask((x > min_val) & (x < max_val), x),
 )
-_slope("threshold", lambda x, _o, threshold, value: _mask(x > threshold, x))
 
 
 def _gelu(x, _out, approximate="none"):

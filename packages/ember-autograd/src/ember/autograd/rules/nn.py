@@ -4,22 +4,39 @@ from __future__ import annotations
 
 from ember._ops import OPS
 from ember.autograd.rules import NOT_DIFFERENTIABLE
-from ember.autograd.rules._util import where, zeros_like
+from ember.autograd.rules._util import reads_when, where, zeros_like
 
 DERIVATIVES: dict = {}
 JVPS: dict = {}
 
 
-def _softmax(grad, out, _input, dim, dtype=None):
-    return (out * (grad - (grad * out).sum(dim, keepdim=True)),)
+DERIVATIVES["softmax"] = lambda grad, out, _input, dim, dtype=None: (
+    OPS["softmax_backward"](grad, out, dim),
+)
+DERIVATIVES["log_softmax"] = lambda grad, out, _input, dim, dtype=None: (
+    OPS["log_softmax_backward"](grad, out, dim),
+)
 
 
-def _log_softmax(grad, out, _input, dim, dtype=None):
-    return (grad - out.exp() * grad.sum(dim, keepdim=True),)
+def _softmax_backward(grad, _out, g, y, dim, needs_input_grad=(True, True)):
+    # r = y * (g - sum(g y)): linear in g, where it is its own adjoint.
+    gg = OPS["softmax_backward"](grad, y, dim) if needs_input_grad[0] else None
+    gy = None
+    if needs_input_grad[1]:
+        gy = grad * (g - (g * y).sum(dim, keepdim=True)) - g * (grad * y).sum(dim, keepdim=True)
+    return gg, gy
 
 
-DERIVATIVES["softmax"] = _softmax
-DERIVATIVES["log_softmax"] = _log_softmax
+def _log_softmax_backward(grad, _out, g, y, dim, needs_input_grad=(True, True)):
+    # r = g - exp(y) * sum(g)
+    e = y.exp()
+    gg = grad - (grad * e).sum(dim, keepdim=True) if needs_input_grad[0] else None
+    gy = -(grad * e * g.sum(dim, keepdim=True)) if needs_input_grad[1] else None
+    return gg, gy
+
+
+DERIVATIVES["softmax_backward"] = reads_when(_softmax_backward, {0: (1,)})
+DERIVATIVES["log_softmax_backward"] = reads_when(_log_softmax_backward, {0: (1,)})
 JVPS["softmax"] = lambda t, out, _x, dim, dtype=None: (
     out * (t[0] - (t[0] * out).sum(dim, keepdim=True))
 )

@@ -143,6 +143,44 @@ DERIVATIVES["addmv"] = DERIVATIVES["addmm"]
 DERIVATIVES["baddbmm"] = DERIVATIVES["addmm"]
 
 
+def _linear(grad, _out, input, weight, bias=None, needs_input_grad=(True, True, True)):
+    # y = x W^T + b over x's leading dims: dx = g conj(W), dW = g^T conj(x) with the leading
+    # dims folded (the weight's layout, so it reaches .grad without a copy), db = g (the
+    # engine sums it down to the bias's shape).
+    gx = gw = None
+    gb = grad if len(needs_input_grad) > 2 and needs_input_grad[2] else None
+    if weight.ndim == 1:  # one output, its dim removed
+        g = grad.unsqueeze(-1)
+        if needs_input_grad[0]:
+            gx = g * conj(weight)
+        if needs_input_grad[1]:
+            gw = (g * conj(input)).reshape(-1, weight.shape[0]).sum(0)
+        return gx, gw, gb
+    rows = grad if grad.ndim == 2 else grad.reshape(-1, weight.shape[0])
+    if needs_input_grad[0]:
+        gx = OPS["matmul"](rows, conj(weight))
+        if grad.ndim != 2:
+            gx = gx.reshape(input.shape)
+    if needs_input_grad[1]:
+        x = input if input.ndim == 2 else input.reshape(-1, weight.shape[1])
+        gw = OPS["matmul"](rows.transpose(0, 1), conj(x))
+    return gx, gw, gb
+
+
+DERIVATIVES["linear"] = reads_when(_linear, {0: (1,), 1: (0,), 2: ()})
+
+
+def _linear_jvp(t, out, input, weight, bias=None):
+    return add_tangents(
+        None if t[0] is None else OPS["linear"](t[0], weight),
+        None if t[1] is None else OPS["linear"](input, t[1]),
+        None if len(t) < 3 or t[2] is None else t[2].expand(tuple(out.shape)),
+    )
+
+
+JVPS["linear"] = _linear_jvp
+
+
 def _addbmm(
     grad, _out, _input, batch1, batch2, *, beta=1, alpha=1, needs_input_grad=(True, True, True)
 ):

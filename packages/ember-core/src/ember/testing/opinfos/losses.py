@@ -49,6 +49,8 @@ def _nll_samples(make):
     yield SampleInput(make(5, 4), _targets(5, ignore=1), None, "sum", 1)
     yield SampleInput(make(3, 4, 2, 3), _targets(3, 2, 3, ignore=-100), None, "none")
     yield SampleInput(make(4), _targets(), None, "none")
+    yield SampleInput(make(4), _targets())
+    yield SampleInput(make(5, 4), _targets(5), None, "none")
     yield SampleInput(make(6, 4), _targets(6, ignore=2), make(4, low=0.5, high=2.0), "mean", 2)
     yield SampleInput(make(2, 4, 5), _targets(2, 5), make(4, low=0.5, high=2.0), "sum")
 

@@ -108,6 +108,19 @@ OpInfo(
     torch=_F + "threshold",
 )
 
+OpInfo(
+    "threshold_backward",
+    lambda g, x, threshold: np.where(x <= threshold, 0, g),
+    lambda make: [
+        SampleInput(make(3, 4), make(3, 4), 0),
+        SampleInput(make(2, 5), make(2, 5), 0.5),
+        SampleInput(make(), make(), -1),
+        SampleInput(make(0, 2), make(0, 2), 0),
+    ],
+    grad_order=2,
+    torch=lambda torch, g, x, threshold: torch.ops.aten.threshold_backward(g, x, threshold),
+)
+
 
 def _glu(x, dim=-1):
     a, b = np.split(np.asarray(x, np.float64), 2, axis=dim)
@@ -176,6 +189,46 @@ def _softmax_samples(make):
 
 OpInfo("softmax", _softmax, _softmax_samples, grad_order=2, torch="torch.softmax")
 OpInfo("log_softmax", _log_softmax, _softmax_samples, grad_order=2, torch="torch.log_softmax")
+
+
+def _softmax_backward(g, y, dim):
+    g, y = np.asarray(g, np.float64), np.asarray(y, np.float64)
+    axis = dim if y.ndim else None
+    return y * (g - (g * y).sum(axis=axis, keepdims=True))
+
+
+def _log_softmax_backward(g, y, dim):
+    g, y = np.asarray(g, np.float64), np.asarray(y, np.float64)
+    axis = dim if y.ndim else None
+    return g - np.exp(y) * g.sum(axis=axis, keepdims=True)
+
+
+def _backward_samples(forward):
+    """(gradient, output, dim): the outputs of real (log-)softmax calls."""
+
+    def samples(make):
+        for s in _softmax_samples(make):
+            x, dim = s.args[0], s.args[1] if len(s.args) > 1 else s.kwargs["dim"]
+            y = forward(x.detach(), dim)
+            yield SampleInput(make(*y.shape), y, dim)
+
+    return samples
+
+
+OpInfo(
+    "softmax_backward",
+    _softmax_backward,
+    _backward_samples(ember.softmax),
+    grad_order=2,
+    torch=lambda torch, g, y, dim: torch.ops.aten._softmax_backward_data(g, y, dim, y.dtype),
+)
+OpInfo(
+    "log_softmax_backward",
+    _log_softmax_backward,
+    _backward_samples(ember.log_softmax),
+    grad_order=2,
+    torch=lambda torch, g, y, dim: torch.ops.aten._log_softmax_backward_data(g, y, dim, y.dtype),
+)
 
 
 # ---- embedding and one_hot ---------------------------------------------------------

@@ -27,6 +27,17 @@ def _matmul_samples(make):
     yield SampleInput(make(3, 0), make(0, 2))  # empty contraction: zeros
 
 
+def _linear_samples(make):
+    yield SampleInput(make(3, 4), make(5, 4), make(5))
+    yield SampleInput(make(3, 4), make(5, 4))  # no bias
+    yield SampleInput(make(2, 3, 4), make(5, 4), make(5))  # leading dims fold into one GEMM
+    yield SampleInput(make(4), make(5, 4), make(5))  # one sample
+    yield SampleInput(make(3, 4).transpose(0, 1), make(2, 3), make(1))  # strided, bias broadcast
+    yield SampleInput(make(3, 4), make(4))  # 1-D weight: one output, its dim removed
+    yield SampleInput(make(4), make(4), scalar(make))
+    yield SampleInput(make(0, 4), make(2, 4), make(2))
+
+
 def _mm_samples(make):
     yield SampleInput(make(3, 4), make(4, 5))
     yield SampleInput(make(0, 3), make(3, 2))
@@ -172,6 +183,14 @@ OpInfo("inner", np.inner, _inner_samples, NUMERIC, grad_order=2)
 OpInfo("outer", np.outer, _outer_samples, NUMERIC, grad_order=2)
 OpInfo("addmm", _scaled_ref(np.matmul), _addmm_samples, NUMERIC, grad_order=2)
 OpInfo("addmv", _scaled_ref(np.matmul), _addmv_samples, NUMERIC, grad_order=2)
+OpInfo(
+    "linear",
+    lambda x, w, b=None: np.matmul(x, w.T) + (0 if b is None else b),
+    _linear_samples,
+    FLOATING_AND_COMPLEX,
+    grad_order=2,
+    torch="torch.nn.functional.linear",
+)
 OpInfo(
     "addbmm",
     _scaled_ref(lambda a, b: np.matmul(a, b).sum(0, dtype=a.dtype)),

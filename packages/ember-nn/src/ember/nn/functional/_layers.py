@@ -241,27 +241,7 @@ def linear(input, weight, bias=None):
     >>> F.linear(ember.ones(2, 3), ember.ones(4, 3)).shape
     ember.Size([2, 4])
     """
-    if weight.ndim not in (1, 2):
-        raise RuntimeError(
-            f"linear: expected weight of 1 or 2 dims (out_features, in_features), got shape "
-            f"{tuple(weight.shape)}"
-        )
-    if input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
-        raise RuntimeError(
-            f"linear: input of shape {tuple(input.shape)} and weight of shape "
-            f"{tuple(weight.shape)} cannot be multiplied ({_last(input)} != {weight.shape[-1]})"
-        )
-    if weight.ndim == 1:
-        out = input.matmul(weight)
-    elif input.ndim == 2 and bias is not None:
-        return ember.addmm(bias, input, weight.t())  # one fused GEMM for the common case
-    else:
-        out = input.matmul(weight.t())
-    return out if bias is None else out + bias
-
-
-def _last(t):
-    return t.shape[-1] if t.ndim else "scalar"
+    return _OPS["linear"](input, weight, bias)
 
 
 def bilinear(input1, input2, weight, bias=None):

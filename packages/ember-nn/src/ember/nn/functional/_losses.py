@@ -268,7 +268,8 @@ def cross_entropy(
                 f"{tuple(input.shape)}, got {tuple(target.shape)}"
             )
         return _soft_cross_entropy(logp, target, weight, label_smoothing, reduction, class_dim)
-    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
+    _class_target("cross_entropy", input, target, class_dim)
+    nll = _OPS["nll_loss"](logp, target, weight, reduction, ignore_index)
     if label_smoothing == 0:
         return nll
     smooth = _smoothing_term(logp, target, weight, ignore_index, reduction, class_dim)
