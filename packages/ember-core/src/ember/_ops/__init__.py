@@ -153,6 +153,8 @@ def wrap_dims(dim, ndim, name="op"):
     if dim is None:
         return None
     if isinstance(dim, (list, tuple)):
+        if len(dim) == 1:
+            return (wrap_dim(dim[0], ndim, name),) if ndim else ()
         axes = tuple(sorted({wrap_dim(d, ndim, name) for d in dim}))
         if len(axes) != len(dim):
             raise RuntimeError(f"{name}: dim {tuple(dim)} appears multiple times in the list")

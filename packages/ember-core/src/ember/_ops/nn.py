@@ -22,8 +22,8 @@ from ember._ops import adaptive as _adaptive
 from ember._ops import losses as _losses  # noqa: F401  (declares its ops)
 from ember._ops import normalization as _normalization
 from ember._ops import sampling as _sampling
+from ember._ops._numerics import quiet as _quiet
 from ember._ops.activation import *  # noqa: F403
-from ember._ops.activation import quiet as _quiet
 from ember._ops.adaptive import *  # noqa: F403
 from ember._ops.normalization import *  # noqa: F403
 from ember._ops.sampling import *  # noqa: F403
@@ -76,6 +76,7 @@ def _softmax_prep(name, x, dim, dtype):
     return x, wide, axis
 
 
+@_quiet  # inf - inf in a row of infinities is nan, silently, as in PyTorch
 def _softmax(xp, input, dim, dtype=None):
     """``exp(x) / sum(exp(x))`` along ``dim``, the maximum subtracted first (no overflow).
 
@@ -86,20 +87,19 @@ def _softmax(xp, input, dim, dtype=None):
     x, wide, axis = _softmax_prep("softmax", input, dim, dtype)
     if x.ndim == 0 or x.size == 0:
         return xp.exp(wide - wide).astype(x.dtype) if x.ndim == 0 else x.copy()
-    with _quiet():
-        e = xp.exp(wide - wide.max(axis=axis, keepdims=True))
-        e /= e.sum(axis=axis, keepdims=True)
+    e = xp.exp(wide - wide.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
     return e.astype(x.dtype, copy=False)
 
 
+@_quiet
 def _log_softmax(xp, input, dim, dtype=None):
     """``x - logsumexp(x)`` along ``dim``, computed as ``x - max - log(sum(exp(x - max)))``."""
     x, wide, axis = _softmax_prep("log_softmax", input, dim, dtype)
     if x.ndim == 0 or x.size == 0:
         return (wide - wide).astype(x.dtype) if x.ndim == 0 else x.copy()
-    with _quiet():
-        shifted = wide - wide.max(axis=axis, keepdims=True)
-        shifted -= xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+    shifted = wide - wide.max(axis=axis, keepdims=True)
+    shifted -= xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
     return shifted.astype(x.dtype, copy=False)
 
 
@@ -113,13 +113,13 @@ def _softmax_backward(xp, grad_output, output, dim):
     return gy.astype(output.dtype, copy=False)
 
 
+@_quiet  # exp(-inf) of a zero probability is 0, not a warning
 def _log_softmax_backward(xp, grad_output, output, dim):
     """The gradient of ``log_softmax`` from its output ``y``: ``g - exp(y) * sum(g)``
     along ``dim``, in float32 for half outputs."""
     g, y = _wide(grad_output), _wide(output)
     axis = wrap_dim(dim, y.ndim, "log_softmax_backward") if y.ndim else None
-    with _quiet():  # exp(-inf) of a zero probability is 0, not a warning
-        out = g - xp.exp(y) * g.sum(axis=axis, keepdims=True)
+    out = g - xp.exp(y) * g.sum(axis=axis, keepdims=True)
     return out.astype(output.dtype, copy=False)
 
 

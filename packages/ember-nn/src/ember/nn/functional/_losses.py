@@ -260,7 +260,7 @@ def cross_entropy(
     if input.ndim < 1:
         raise ValueError(f"cross_entropy: expected input with 1 or more dims, got {input.shape}")
     class_dim = 1 if input.ndim >= 2 else 0
-    logp = input.log_softmax(class_dim)
+    logp = _OPS["log_softmax"](input, class_dim)
     if target.dtype.is_floating_point:
         if target.shape != input.shape:
             raise ValueError(
