@@ -215,20 +215,23 @@ def _backward_samples(forward):
     return samples
 
 
-OpInfo(
-    "softmax_backward",
-    _softmax_backward,
-    _backward_samples(ember.softmax),
-    grad_order=2,
-    torch=lambda torch, g, y, dim: torch.ops.aten._softmax_backward_data(g, y, dim, y.dtype),
-)
-OpInfo(
-    "log_softmax_backward",
-    _log_softmax_backward,
-    _backward_samples(ember.log_softmax),
-    grad_order=2,
-    torch=lambda torch, g, y, dim: torch.ops.aten._log_softmax_backward_data(g, y, dim, y.dtype),
-)
+def _torch_backward(name):
+    """torch's ``_softmax_backward_data`` or ``_log_softmax_backward_data``."""
+    fn = f"_{name}_backward_data"
+    return lambda torch, g, y, dim: getattr(torch.ops.aten, fn)(g, y, dim, y.dtype)
+
+
+for _name, _ref, _forward in (
+    ("softmax", _softmax_backward, ember.softmax),
+    ("log_softmax", _log_softmax_backward, ember.log_softmax),
+):
+    OpInfo(
+        f"{_name}_backward",
+        _ref,
+        _backward_samples(_forward),
+        grad_order=2,
+        torch=_torch_backward(_name),
+    )
 
 
 # ---- embedding and one_hot ---------------------------------------------------------
