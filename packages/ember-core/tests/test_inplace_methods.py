@@ -106,6 +106,24 @@ def test_writes_into_an_expanded_view_are_refused(write):
     empty.add_(1.0).copy_(ember.ones(0, 3)).uniform_()
 
 
+@pytest.mark.parametrize("index", [(Ellipsis,), (slice(None),), (slice(None), 0)])
+def test_index_assignment_into_an_overlapping_slice_is_refused(index):
+    base = ember.zeros(3)
+    with pytest.raises(RuntimeError, match="setitem: unsupported operation: more than one"):
+        base.expand(2, 3)[index] = 5.0
+    assert base.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_index_assignment_into_a_slice_without_overlap_is_allowed():
+    # as in PyTorch: the row of an expanded tensor, or one element, is a plain target
+    base = ember.zeros(3)
+    view = base.expand(2, 3)
+    view[0] = ember.ones(3)
+    assert base.tolist() == [1.0, 1.0, 1.0]
+    view[1, 2] = 4.0
+    assert base.tolist() == [1.0, 1.0, 4.0]
+
+
 def test_filling_an_expanded_view_is_allowed():
     # every element gets the same value, so order does not matter (PyTorch allows it too)
     base = ember.zeros(3)

@@ -18,6 +18,7 @@ import numpy as np
 
 from ember import dtypes as _dt
 from ember._ops import Op, wrap_dim
+from ember.dispatch import expect_no_internal_overlap
 
 __all__ = [
     "masked_fill",
@@ -403,6 +404,9 @@ def write_index(xp, name, out, index, value, accumulate=False):
     else:
         value = scalar(name, value, out.dtype)
     if advanced is None:
+        # As in PyTorch: a basic-indexed target where several elements share one memory
+        # location (a slice of an expanded tensor) is refused; advanced indexing is not.
+        expect_no_internal_overlap(name, target)
         if accumulate:
             target += value
         else:
