@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import ember
 from ember._ops import OPS
-from ember.autograd.functional import vjp
-from ember.autograd.grad_mode import is_grad_enabled
+from ember.autograd.rules._util import composite
 
 
 def _full_window(window, win, n_fft, like):
@@ -63,45 +62,24 @@ def _istft_composite(x, window, n_fft, hop, win, center, normalized, onesided, l
     return y[0] if x.ndim == 2 else y
 
 
-def _through(composite, grad, x, window, needs_input_grad):
-    """The gradients of ``composite`` at (x, window) for output gradient ``grad``, one
-    per positional argument of the op: ``x`` is the first, ``window`` the fifth."""
-    inputs = (x,) if window is None else (x, window)
-    _, grads = vjp(lambda *t: composite(*t) if window is not None else composite(t[0], None),
-                   inputs, grad, create_graph=is_grad_enabled())  # fmt: skip
-    gx = grads[0] if needs_input_grad[0] else None
-    if window is None:
-        return (gx,)
-    gw = grads[1] if len(needs_input_grad) > _WINDOW and needs_input_grad[_WINDOW] else None
-    return (gx, None, None, None, gw)
-
-
-_WINDOW = 4  # the window's position in stft's and istft's signatures
-
-
-def _stft(grad, _out, x, n_fft, hop_length=None, win_length=None, window=None, center=True,
-          pad_mode="reflect", normalized=False, onesided=None, return_complex=None,
-          needs_input_grad=(True, True)):  # fmt: skip
+def _stft(x, n_fft, hop_length=None, win_length=None, window=None, center=True,
+          pad_mode="reflect", normalized=False, onesided=None, return_complex=None):  # fmt: skip
+    """``stft`` in differentiable ops, with its defaults resolved as the kernel does."""
     hop = n_fft // 4 if hop_length is None else hop_length
     win = n_fft if win_length is None else win_length
     complex_in = x.is_complex() or (window is not None and window.is_complex())
     one = (not complex_in) if onesided is None else onesided
-    return _through(
-        lambda a, w: _stft_composite(a, w, n_fft, hop, win, center, pad_mode, normalized, one),
-        grad, x, window, needs_input_grad,
-    )  # fmt: skip
+    return _stft_composite(x, window, n_fft, hop, win, center, pad_mode, normalized, one)
 
 
-def _istft(grad, _out, x, n_fft, hop_length=None, win_length=None, window=None, center=True,
-           normalized=False, onesided=None, length=None, return_complex=False,
-           needs_input_grad=(True, True)):  # fmt: skip
+def _istft(x, n_fft, hop_length=None, win_length=None, window=None, center=True,
+           normalized=False, onesided=None, length=None, return_complex=False):  # fmt: skip
+    """``istft`` in differentiable ops, with its defaults resolved as the kernel does."""
     hop = n_fft // 4 if hop_length is None else hop_length
     win = n_fft if win_length is None else win_length
-    return _through(
-        lambda a, w: _istft_composite(a, w, n_fft, hop, win, center, normalized, onesided,
-                                      length, return_complex),
-        grad, x, window, needs_input_grad,
-    )  # fmt: skip
+    return _istft_composite(
+        x, window, n_fft, hop, win, center, normalized, onesided, length, return_complex
+    )
 
 
-DERIVATIVES: dict = {"stft": _stft, "istft": _istft}
+DERIVATIVES: dict = {"stft": composite(_stft), "istft": composite(_istft)}
