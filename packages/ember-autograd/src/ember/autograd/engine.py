@@ -431,6 +431,8 @@ def sum_to(g, shape, node=None):
     """``g`` summed down to ``shape`` (the reverse of broadcasting ``shape`` to g's shape)."""
     gshape = g._data.shape
     lead = len(gshape) - len(shape)
+    if lead > 0 and gshape[lead:] == shape:  # a bias: only leading dims were broadcast
+        return _sum_dims(g, tuple(range(lead)), False)
     ok = lead >= 0 and all(s in (1, gs) for s, gs in zip(shape, gshape[lead:]))
     if not ok:
         who = node.name() if node is not None else "backward"
@@ -441,8 +443,6 @@ def sum_to(g, shape, node=None):
     kept = tuple(i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1)
     if kept:
         g = _sum_dims(g, tuple(range(lead)) + kept, True)
-    elif lead:  # only broadcast leading dims (a bias): summed away, no reshape after
-        g = _sum_dims(g, tuple(range(lead)), False)
     if g._data.shape != shape:
         g = _OPS["reshape"](g, shape)
     return g

@@ -150,8 +150,10 @@ def _sum(xp, x, dim=None, keepdim=False, *, dtype=None):
     Integer and bool inputs sum to int64 unless ``dtype`` is given.
     """
     axes = reduce_axes(dim, x.ndim, "sum")
-    # The method, not xp.sum: NumPy's function wrapper costs twice the reduction of a
-    # bias-sized gradient, and every backward pass sums one per layer.
+    # NumPy's Python-level wrappers (np.sum, ndarray.sum) cost more than the reduction of
+    # a bias-sized gradient, which every backward pass sums once per layer.
+    if xp is np:
+        return np.add.reduce(x, axis=axes, keepdims=keepdim, dtype=_acc_dtype(x, dtype))
     return x.sum(axis=axes, keepdims=keepdim, dtype=_acc_dtype(x, dtype))
 
 
