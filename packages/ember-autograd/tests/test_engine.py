@@ -278,3 +278,10 @@ def test_multi_output_op():
     a, b = ember.unbind(x, 1)[:2]
     (a * 2 + b).sum().backward()
     assert_close(x.grad, ember.tensor([[2.0, 1.0, 0.0], [2.0, 1.0, 0.0]], dtype=ember.float64))
+
+
+def test_relu_gradient_is_zero_where_the_unit_is_off_even_for_inf():
+    # as in PyTorch (threshold_backward): a dropped gradient is 0, not inf * 0 = nan
+    x = ember.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    (g,) = ember.autograd.grad(ember.relu(x), x, ember.tensor([float("inf"), 1.0, 5.0]))
+    assert g.tolist() == [0.0, 0.0, 5.0]
