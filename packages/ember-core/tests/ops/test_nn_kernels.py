@@ -112,6 +112,14 @@ def test_threshold_backward_drops_exactly_where_the_input_is_at_or_below(dtype):
     assert strided.to(ember.float64).tolist() == [0.0, -inf, 3.0]
 
 
+def test_hardtanh_backward_drops_at_and_outside_the_limits():
+    nan, inf = float("nan"), float("inf")
+    g = ember.tensor([inf, 1.0, 2.0, nan, 3.0])
+    x = ember.tensor([-1.0, nan, 0.5, 1.0, 0.9])
+    out = OPS["hardtanh_backward"](g, x, -1.0, 1.0)
+    assert out.tolist() == [0.0, 1.0, 2.0, 0.0, 3.0]  # as torch.ops.aten.hardtanh_backward
+
+
 def test_threshold_keeps_nan_inputs():
     out = ember.threshold(ember.tensor([float("nan"), 0.5, 1.0]), 0.5, 7.0)
     assert np.isnan(out[0].item()) and out[1:].tolist() == [7.0, 1.0]

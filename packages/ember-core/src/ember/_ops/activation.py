@@ -151,29 +151,44 @@ def _silu(xp, x):
     return x / (1.0 + xp.exp(-x))  # exp(-x) -> inf for x << 0 gives the right limit, -0
 
 
-# Signed integers of a float's width: threshold_backward masks a float's bits through them.
+# Signed integers of a float's width: a gradient's bits are masked through them.
 _BITS = {2: np.int16, 4: np.int32, 8: np.int64}
+
+
+def _dropped(xp, grad, drop):
+    """``grad`` with exactly 0 where the bool ``drop`` is True (a nan or inf included).
+
+    ``where`` is slow on a random mask in NumPy (about ten multiplies' time), and
+    ``grad * mask`` turns a dropped inf or nan into nan. ANDing the float's bits with
+    0 or all ones drops exactly, in two passes over the mask and one over ``grad``.
+    """
+    bits = _BITS.get(grad.dtype.itemsize)
+    if grad.dtype.kind not in "fV" or bits is None:
+        return xp.where(drop, xp.zeros((), grad.dtype), grad)
+    keep = xp.subtract(drop.view(xp.int8), xp.int8(1))  # 0 where dropped, else all bits set
+    return xp.bitwise_and(grad.view(bits), keep).view(grad.dtype)
 
 
 def _threshold_backward(xp, grad_output, input, threshold):
     """The gradient of ``threshold`` (and of ``relu``, with the output and 0): 0 where
-    ``input <= threshold``, ``grad_output`` elsewhere (a nan or inf gradient included).
+    ``input <= threshold``, ``grad_output`` elsewhere, as in PyTorch."""
+    return _dropped(xp, grad_output, xp.less_equal(input, threshold))
 
-    ``where`` is slow on a random mask in NumPy (about ten multiplies' time), and
-    ``grad * mask`` turns a dropped inf or nan into nan. ANDing the float's bits with
-    0 or all ones drops exactly, in three passes: compare, mask, and.
-    """
-    bits = _BITS.get(grad_output.dtype.itemsize)
-    if grad_output.dtype.kind not in "fV" or bits is None:
-        return xp.where(input <= threshold, xp.zeros((), grad_output.dtype), grad_output)
-    drop = xp.less_equal(input, threshold).view(xp.int8)
-    keep = xp.subtract(drop, xp.int8(1))  # 0 where dropped, -1 (all bits set) where kept
-    return xp.bitwise_and(grad_output.view(bits), keep).view(grad_output.dtype)
+
+def _hardtanh_backward(xp, grad_output, input, min_val, max_val):
+    """The gradient of ``hardtanh`` (and ``relu6``): 0 where ``input <= min_val`` or
+    ``input >= max_val``, ``grad_output`` elsewhere (a nan input passes it), as in PyTorch."""
+    drop = xp.less_equal(input, min_val)
+    drop |= xp.greater_equal(input, max_val)
+    return _dropped(xp, grad_output, drop)
 
 
 relu_op = Op("relu", _relu, promote=SAME)
 threshold_backward_op = Op(
     "threshold_backward", _threshold_backward, nin=2, promote=SAME, method=False
+)
+hardtanh_backward_op = Op(
+    "hardtanh_backward", _hardtanh_backward, nin=2, promote=SAME, method=False
 )
 hardtanh_op = Op("hardtanh", _hardtanh, promote=SAME)
 threshold_op = Op("threshold", _threshold, promote=SAME)

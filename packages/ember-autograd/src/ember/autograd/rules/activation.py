@@ -38,10 +38,12 @@ def _mask(cond, like):
 
 
 _threshold_backward = OPS["threshold_backward"]
+_hardtanh_backward = OPS["hardtanh_backward"]
 
 
-# relu and threshold pass the gradient where the input is above the threshold, in
-# one op. relu reads only its output: its input may be overwritten (relu_ after a conv).
+# relu, threshold and hardtanh pass the gradient where the input is inside their
+# linear piece, in one op each. relu reads only its output: its input may be
+# overwritten (relu_ after a conv).
 DERIVATIVES["relu"] = lambda grad, out, _x: (_threshold_backward(grad, out, 0),)
 JVPS["relu"] = lambda t, out, _x: _threshold_backward(t[0], out, 0)
 DERIVATIVES["threshold"] = lambda grad, _out, x, threshold, value: (
@@ -53,9 +55,15 @@ DERIVATIVES["threshold_backward"] = lambda grad, _out, _g, x, threshold: (
     _threshold_backward(grad, x, threshold),
     None,
 )
-_slope(
-    "hardtanh",
-    lambda x, _o, min_val=-1.0, max_val=1.0: _mask((x > min_val) & (x < max_val), x),
+DERIVATIVES["hardtanh"] = lambda grad, _out, x, min_val=-1.0, max_val=1.0: (
+    _hardtanh_backward(grad, x, min_val, max_val),
+)
+JVPS["hardtanh"] = lambda t, _out, x, min_val=-1.0, max_val=1.0: _hardtanh_backward(
+    t[0], x, min_val, max_val
+)
+DERIVATIVES["hardtanh_backward"] = lambda grad, _out, _g, x, min_val, max_val: (
+    _hardtanh_backward(grad, x, min_val, max_val),
+    None,
 )
 
 

@@ -120,6 +120,18 @@ OpInfo(
     grad_order=2,
     torch=lambda torch, g, x, threshold: torch.ops.aten.threshold_backward(g, x, threshold),
 )
+OpInfo(
+    "hardtanh_backward",
+    lambda g, x, min_val, max_val: np.where((x <= min_val) | (x >= max_val), 0, g),
+    lambda make: [
+        SampleInput(make(3, 4), make(3, 4), -1.0, 1.0),
+        SampleInput(make(2, 5), make(2, 5), 0.0, 6.0),
+        SampleInput(make(), make(), -0.5, 0.5),
+        SampleInput(make(0, 2), make(0, 2), -1.0, 1.0),
+    ],
+    grad_order=2,
+    torch=lambda torch, g, x, lo, hi: torch.ops.aten.hardtanh_backward(g, x, lo, hi),
+)
 
 
 def _glu(x, dim=-1):
