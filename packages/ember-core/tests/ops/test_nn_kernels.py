@@ -120,6 +120,22 @@ def test_hardtanh_backward_drops_at_and_outside_the_limits():
     assert out.tolist() == [0.0, 1.0, 2.0, 0.0, 3.0]  # as torch.ops.aten.hardtanh_backward
 
 
+def test_shrink_and_hardsigmoid_backward_match_torch_at_nan_and_inf():
+    nan, inf = float("nan"), float("inf")
+    g = ember.tensor([inf, 1.0, 2.0, 3.0, inf])
+    x = ember.tensor([-5.0, nan, 0.2, 1.0, 4.0])
+    # the values torch.ops.aten gives for these inputs
+    assert OPS["hardshrink_backward"](g, x, 0.5).tolist()[:4] == [inf, 1.0, 0.0, 3.0]
+    assert OPS["softshrink_backward"](g, x, 0.5).tolist()[:4] == [inf, 1.0, 0.0, 3.0]
+    assert_close(OPS["hardsigmoid_backward"](g, x), [0.0, 0.0, 2 / 6, 0.5, 0.0])
+
+
+def test_shrinks_keep_nan_inputs():
+    x = ember.tensor([float("nan"), 0.2, 1.0])
+    for out in (ember.hardshrink(x), ember.softshrink(x)):
+        assert np.isnan(out[0].item()) and out[1].item() == 0.0
+
+
 def test_threshold_keeps_nan_inputs():
     out = ember.threshold(ember.tensor([float("nan"), 0.5, 1.0]), 0.5, 7.0)
     assert np.isnan(out[0].item()) and out[1:].tolist() == [7.0, 1.0]

@@ -132,10 +132,8 @@ def _hardsigmoid(xp, x):
 
 
 def _shrink(xp, x, lambd, soft):
-    keep = xp.abs(x) > lambd
-    if soft:
-        return xp.where(keep, x - xp.sign(x) * lambd, 0)
-    return xp.where(keep, x, 0)
+    drop = xp.abs(x) <= lambd  # a nan is kept, as in PyTorch
+    return xp.where(drop, 0, x - xp.sign(x) * lambd if soft else x)
 
 
 def _mish(xp, x):
@@ -183,12 +181,35 @@ def _hardtanh_backward(xp, grad_output, input, min_val, max_val):
     return _dropped(xp, grad_output, drop)
 
 
+def _shrink_backward(xp, grad_output, input, lambd):
+    """The gradient of ``hardshrink`` and ``softshrink``: 0 where ``|input| <= lambd``,
+    ``grad_output`` elsewhere (a nan input passes it), as in PyTorch."""
+    return _dropped(xp, grad_output, xp.less_equal(xp.abs(input), lambd))
+
+
+def _hardsigmoid_backward(xp, grad_output, input):
+    """The gradient of ``hardsigmoid``: ``grad_output / 6`` inside ``(-3, 3)``, 0 elsewhere
+    (a nan input and a dropped inf gradient included), as in PyTorch."""
+    inside = xp.greater(input, -3)
+    inside &= xp.less(input, 3)
+    return _dropped(xp, grad_output / 6, xp.logical_not(inside))
+
+
 relu_op = Op("relu", _relu, promote=SAME)
 threshold_backward_op = Op(
     "threshold_backward", _threshold_backward, nin=2, promote=SAME, method=False
 )
 hardtanh_backward_op = Op(
     "hardtanh_backward", _hardtanh_backward, nin=2, promote=SAME, method=False
+)
+hardsigmoid_backward_op = Op(
+    "hardsigmoid_backward", _hardsigmoid_backward, nin=2, promote=SAME, method=False
+)
+hardshrink_backward_op = Op(
+    "hardshrink_backward", _shrink_backward, nin=2, promote=SAME, method=False
+)
+softshrink_backward_op = Op(
+    "softshrink_backward", _shrink_backward, nin=2, promote=SAME, method=False
 )
 hardtanh_op = Op("hardtanh", _hardtanh, promote=SAME)
 threshold_op = Op("threshold", _threshold, promote=SAME)

@@ -33,10 +33,6 @@ def _slope(name, deriv):
     DERIVATIVES[name], JVPS[name] = rule, jvp
 
 
-def _mask(cond, like):
-    return cond.to(like.dtype)
-
-
 _threshold_backward = OPS["threshold_backward"]
 _hardtanh_backward = OPS["hardtanh_backward"]
 
@@ -65,6 +61,27 @@ DERIVATIVES["hardtanh_backward"] = lambda grad, _out, _g, x, min_val, max_val: (
     _hardtanh_backward(grad, x, min_val, max_val),
     None,
 )
+_hardsigmoid_backward = OPS["hardsigmoid_backward"]
+DERIVATIVES["hardsigmoid"] = lambda grad, _out, x: (_hardsigmoid_backward(grad, x),)
+JVPS["hardsigmoid"] = lambda t, _out, x: _hardsigmoid_backward(t[0], x)
+DERIVATIVES["hardsigmoid_backward"] = lambda grad, _out, _g, x: (
+    _hardsigmoid_backward(grad, x),
+    None,
+)
+
+
+def _shrink_rules(name):
+    backward = OPS[f"{name}_backward"]
+    DERIVATIVES[name] = lambda grad, _out, x, lambd=0.5: (backward(grad, x, lambd),)
+    JVPS[name] = lambda t, _out, x, lambd=0.5: backward(t[0], x, lambd)
+    DERIVATIVES[f"{name}_backward"] = lambda grad, _out, _g, x, lambd: (
+        backward(grad, x, lambd),
+        None,
+    )
+
+
+_shrink_rules("hardshrink")
+_shrink_rules("softshrink")
 
 
 def _gelu(x, _out, approximate="none"):
@@ -120,9 +137,6 @@ _slope("selu", _selu)
 _slope("celu", _celu)
 _slope("leaky_relu", _leaky)
 _slope("hardswish", _hardswish)
-_slope("hardsigmoid", lambda x, _o: _mask((x > -3) & (x < 3), x) / 6)
-_slope("hardshrink", lambda x, _o, lambd=0.5: _mask(x.abs() > lambd, x))
-_slope("softshrink", lambda x, _o, lambd=0.5: _mask(x.abs() > lambd, x))
 _slope("mish", _mish)
 _slope("logsigmoid", lambda x, _o: (-x).sigmoid())
 _slope("softsign", lambda x, _o: ((x.abs() + 1) ** 2).reciprocal())

@@ -108,6 +108,12 @@ OpInfo(
     torch=_F + "threshold",
 )
 
+
+def _torch_aten(name):
+    """The aten op ``name`` called on the sample's arguments (the backward kernels)."""
+    return lambda torch, *args: getattr(torch.ops.aten, name)(*args)
+
+
 OpInfo(
     "threshold_backward",
     lambda g, x, threshold: np.where(x <= threshold, 0, g),
@@ -118,7 +124,7 @@ OpInfo(
         SampleInput(make(0, 2), make(0, 2), 0),
     ],
     grad_order=2,
-    torch=lambda torch, g, x, threshold: torch.ops.aten.threshold_backward(g, x, threshold),
+    torch=_torch_aten("threshold_backward"),
 )
 OpInfo(
     "hardtanh_backward",
@@ -130,8 +136,34 @@ OpInfo(
         SampleInput(make(0, 2), make(0, 2), -1.0, 1.0),
     ],
     grad_order=2,
-    torch=lambda torch, g, x, lo, hi: torch.ops.aten.hardtanh_backward(g, x, lo, hi),
+    torch=_torch_aten("hardtanh_backward"),
 )
+
+
+OpInfo(
+    "hardsigmoid_backward",
+    lambda g, x: np.where((x > -3) & (x < 3), g / 6, 0),
+    lambda make: [
+        SampleInput(make(3, 4, low=-5, high=5), make(3, 4, low=-5, high=5)),
+        SampleInput(make(), make()),
+        SampleInput(make(0, 2), make(0, 2)),
+    ],
+    grad_order=2,
+    torch=_torch_aten("hardsigmoid_backward"),
+)
+for _name in ("hardshrink_backward", "softshrink_backward"):
+    OpInfo(
+        _name,
+        lambda g, x, lambd: np.where(np.abs(x) <= lambd, 0, g),
+        lambda make: [
+            SampleInput(make(3, 4), make(3, 4), 0.5),
+            SampleInput(make(2, 5), make(2, 5), 2.0),
+            SampleInput(make(), make(), 0.1),
+            SampleInput(make(0, 2), make(0, 2), 0.5),
+        ],
+        grad_order=2,
+        torch=_torch_aten(_name),
+    )
 
 
 def _glu(x, dim=-1):
