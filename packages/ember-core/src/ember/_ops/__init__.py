@@ -152,9 +152,9 @@ def wrap_dims(dim, ndim, name="op"):
     """``dim`` (None, an int, or a sequence) as a sorted tuple of axes, or None for all."""
     if dim is None:
         return None
+    if isinstance(dim, (list, tuple)) and len(dim) == 1:
+        dim = dim[0]  # one dim: no sorting or duplicate check
     if isinstance(dim, (list, tuple)):
-        if len(dim) == 1:
-            return (wrap_dim(dim[0], ndim, name),) if ndim else ()
         axes = tuple(sorted({wrap_dim(d, ndim, name) for d in dim}))
         if len(axes) != len(dim):
             raise RuntimeError(f"{name}: dim {tuple(dim)} appears multiple times in the list")

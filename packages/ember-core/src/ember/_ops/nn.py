@@ -106,8 +106,9 @@ def _log_softmax(xp, input, dim, dtype=None):
 def _softmax_backward(xp, grad_output, output, dim):
     """The gradient of ``softmax`` from its output ``y``: ``y * (g - sum(g * y))`` along
     ``dim``, in float32 for half outputs."""
-    g, y = _wide(grad_output), _wide(output)
-    axis = wrap_dim(dim, y.ndim, "softmax_backward") if y.ndim else None
+    name = "softmax_backward"
+    g, y = _activation.floating(name, grad_output), _activation.floating(name, output)
+    axis = wrap_dim(dim, y.ndim, name) if y.ndim else None
     gy = g * y
     gy -= y * gy.sum(axis=axis, keepdims=True)
     return gy.astype(output.dtype, copy=False)
@@ -117,16 +118,11 @@ def _softmax_backward(xp, grad_output, output, dim):
 def _log_softmax_backward(xp, grad_output, output, dim):
     """The gradient of ``log_softmax`` from its output ``y``: ``g - exp(y) * sum(g)``
     along ``dim``, in float32 for half outputs."""
-    g, y = _wide(grad_output), _wide(output)
-    axis = wrap_dim(dim, y.ndim, "log_softmax_backward") if y.ndim else None
+    name = "log_softmax_backward"
+    g, y = _activation.floating(name, grad_output), _activation.floating(name, output)
+    axis = wrap_dim(dim, y.ndim, name) if y.ndim else None
     out = g - xp.exp(y) * g.sum(axis=axis, keepdims=True)
     return out.astype(output.dtype, copy=False)
-
-
-def _wide(x):
-    if x.dtype.kind not in "fV":
-        raise TypeError(f"expected floating point tensors, got {_dt.from_numpy(x.dtype)}")
-    return x.astype(np.float32) if x.dtype.itemsize < 4 else x
 
 
 softmax_op = Op("softmax", _softmax)

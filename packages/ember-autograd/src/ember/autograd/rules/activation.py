@@ -33,55 +33,33 @@ def _slope(name, deriv):
     DERIVATIVES[name], JVPS[name] = rule, jvp
 
 
-_threshold_backward = OPS["threshold_backward"]
-_hardtanh_backward = OPS["hardtanh_backward"]
+def _dropping(name, params):
+    """Rules of an activation whose gradient passes ``grad`` inside its linear piece and
+    drops it elsewhere, through the core op ``<name>_backward(grad, x, *params(...))``.
 
-
-# relu, threshold and hardtanh pass the gradient where the input is inside their
-# linear piece, in one op each. relu reads only its output: its input may be
-# overwritten (relu_ after a conv).
-DERIVATIVES["relu"] = lambda grad, out, _x: (_threshold_backward(grad, out, 0),)
-JVPS["relu"] = lambda t, out, _x: _threshold_backward(t[0], out, 0)
-DERIVATIVES["threshold"] = lambda grad, _out, x, threshold, value: (
-    _threshold_backward(grad, x, threshold),
-)
-JVPS["threshold"] = lambda t, _out, x, threshold, value: _threshold_backward(t[0], x, threshold)
-# Linear in the gradient; piecewise constant in the input (derivative 0 almost everywhere).
-DERIVATIVES["threshold_backward"] = lambda grad, _out, _g, x, threshold: (
-    _threshold_backward(grad, x, threshold),
-    None,
-)
-DERIVATIVES["hardtanh"] = lambda grad, _out, x, min_val=-1.0, max_val=1.0: (
-    _hardtanh_backward(grad, x, min_val, max_val),
-)
-JVPS["hardtanh"] = lambda t, _out, x, min_val=-1.0, max_val=1.0: _hardtanh_backward(
-    t[0], x, min_val, max_val
-)
-DERIVATIVES["hardtanh_backward"] = lambda grad, _out, _g, x, min_val, max_val: (
-    _hardtanh_backward(grad, x, min_val, max_val),
-    None,
-)
-_hardsigmoid_backward = OPS["hardsigmoid_backward"]
-DERIVATIVES["hardsigmoid"] = lambda grad, _out, x: (_hardsigmoid_backward(grad, x),)
-JVPS["hardsigmoid"] = lambda t, _out, x: _hardsigmoid_backward(t[0], x)
-DERIVATIVES["hardsigmoid_backward"] = lambda grad, _out, _g, x: (
-    _hardsigmoid_backward(grad, x),
-    None,
-)
-
-
-def _shrink_rules(name):
+    That op is linear in ``grad`` and piecewise constant in ``x`` (derivative 0 almost
+    everywhere), so its own rule is itself applied to the incoming gradient.
+    """
     backward = OPS[f"{name}_backward"]
-    DERIVATIVES[name] = lambda grad, _out, x, lambd=0.5: (backward(grad, x, lambd),)
-    JVPS[name] = lambda t, _out, x, lambd=0.5: backward(t[0], x, lambd)
-    DERIVATIVES[f"{name}_backward"] = lambda grad, _out, _g, x, lambd: (
-        backward(grad, x, lambd),
+    # The parameters are numbers: named with "_", they are not saved (only x is read).
+    DERIVATIVES[name] = lambda grad, _out, x, *_p, **_k: (backward(grad, x, *params(*_p, **_k)),)
+    JVPS[name] = lambda t, _out, x, *_p, **_k: backward(t[0], x, *params(*_p, **_k))
+    DERIVATIVES[f"{name}_backward"] = lambda grad, _out, _g, x, *_p: (
+        backward(grad, x, *_p),
         None,
     )
+    return backward
 
 
-_shrink_rules("hardshrink")
-_shrink_rules("softshrink")
+_threshold_backward = _dropping("threshold", lambda threshold, value: (threshold,))
+_dropping("hardtanh", lambda min_val=-1.0, max_val=1.0: (min_val, max_val))
+_dropping("hardsigmoid", lambda: ())
+_dropping("hardshrink", lambda lambd=0.5: (lambd,))
+_dropping("softshrink", lambda lambd=0.5: (lambd,))
+# relu drops where its output is not positive; it reads only its output, so its input
+# may be overwritten (relu_ after a conv).
+DERIVATIVES["relu"] = lambda grad, out, _x: (_threshold_backward(grad, out, 0),)
+JVPS["relu"] = lambda t, out, _x: _threshold_backward(t[0], out, 0)
 
 
 def _gelu(x, _out, approximate="none"):
