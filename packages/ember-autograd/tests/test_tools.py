@@ -53,6 +53,17 @@ def test_gradcheck_complex_inputs_and_outputs():
     assert gradgradcheck(lambda t: t.exp(), (z,))
 
 
+def test_view_as_real_takes_a_gradient_that_starts_mid_pair():
+    # cat's gradient for the pairs is a slice starting at an odd offset, which no complex
+    # view can start at; the rule copies it (PyTorch raises here).
+    z = ember.tensor([1 + 2j, 3 - 1j], dtype=ember.complex128, requires_grad=True)
+    a = ember.zeros(1, dtype=ember.float64, requires_grad=True)
+    y = ember.cat([a, ember.view_as_real(z).flatten()])
+    (y * ember.arange(5, dtype=ember.float64)).sum().backward()
+    assert z.grad.tolist() == [1 + 2j, 3 + 4j]  # d/dre + i d/dim of a real loss
+    assert gradcheck(lambda t: ember.cat([a.detach(), ember.view_as_real(t).flatten()]), (z,))
+
+
 def test_gradgradcheck_catches_a_wrong_second_derivative():
     class Sq(Function):
         @staticmethod

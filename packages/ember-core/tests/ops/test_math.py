@@ -120,6 +120,46 @@ def test_real_and_imag_are_views():
         ember.imag(r)
 
 
+def test_view_as_real_and_view_as_complex_share_memory():
+    z = t([1 + 2j, 3 - 4j])
+    pairs = ember.view_as_real(z)
+    assert pairs.dtype is ember.float32 and pairs.tolist() == [[1.0, 2.0], [3.0, -4.0]]
+    assert pairs._base is z
+    pairs[1, 1] = 9.0
+    assert z.tolist() == [1 + 2j, 3 + 9j]
+    back = ember.view_as_complex(pairs)
+    assert back.dtype is ember.complex64 and back.data_ptr() == z.data_ptr()
+    back[0] = 5j
+    assert pairs.tolist() == [[0.0, 5.0], [3.0, 9.0]]
+    # A strided complex tensor gives a strided real view, as in PyTorch.
+    zt = ember.zeros(3, 4, dtype=ember.complex128).t()
+    assert ember.view_as_real(zt).stride() == (2, 8, 1)
+    # Rows of pairs at an even stride are fine; so is an empty tensor.
+    rows = ember.view_as_complex(ember.arange(18.0).reshape(3, 3, 2)[:, 1:])
+    assert rows.stride() == (3, 1) and rows.tolist()[0] == [2 + 3j, 4 + 5j]
+    assert ember.view_as_complex(ember.ones(3, 0, 2)).shape == (3, 0)
+    assert ember.view_as_complex(t([1.0, 2.0])).shape == ()
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: ember.view_as_real(t([1.0])), r"^view_as_real: expected a complex tensor"),
+        (lambda: ember.view_as_complex(t([1, 2])), r"expected a float32 or float64 tensor"),
+        (lambda: ember.view_as_complex(t([1.0, 2.0], ember.float16)), "complex32"),
+        (lambda: ember.view_as_complex(t(1.0)), "one or more dimensions"),
+        (lambda: ember.view_as_complex(ember.ones(3, 3)), "last dimension of size 2, got 3"),
+        (lambda: ember.view_as_complex(ember.ones(2, 3).t()), "last dimension with stride 1"),
+        (lambda: ember.view_as_complex(ember.ones(3, 4)[:, ::2]), "last dimension with stride 1"),
+        (lambda: ember.view_as_complex(ember.ones(9)[1:].view(4, 2)), "storage_offset"),
+        (lambda: ember.view_as_complex(ember.ones(3, 3)[:, :2]), "divisible by 2"),
+    ],
+)
+def test_view_as_complex_refuses_what_it_cannot_view(make, message):
+    with pytest.raises(RuntimeError, match=message):
+        make()
+
+
 def test_conj_and_angle():
     assert ember.conj(t([1 + 2j])).tolist() == [1 - 2j]
     out = ember.angle(t([-1.0, 0.0, -0.0, 2.0, math.nan], ember.float64))

@@ -51,6 +51,8 @@ __all__ = [
     "imag",
     "conj",
     "angle",
+    "view_as_real",
+    "view_as_complex",
     "arcsin",
     "arccos",
     "arctan",
@@ -274,10 +276,72 @@ def _angle(xp, x):
     return xp.where(xp.isnan(x), x, out)
 
 
+def _view_as_real(xp, x):
+    """A real view of a complex tensor, with a last dim of 2: each element's real and
+    imaginary parts. Writes through it change the complex tensor.
+
+    >>> ember.view_as_real(ember.tensor([1 + 2j]))
+    tensor([[1., 2.]])
+    """
+    if x.dtype.kind != "c":
+        raise RuntimeError(
+            f"view_as_real: expected a complex tensor, got {_dt.from_numpy(x.dtype)}"
+        )
+    part = x.real  # a view of the real parts, with x's strides
+    return xp.lib.stride_tricks.as_strided(
+        part, shape=x.shape + (2,), strides=x.strides + (part.itemsize,)
+    )
+
+
+_COMPLEX_OF = {np.dtype(np.float32): np.complex64, np.dtype(np.float64): np.complex128}
+
+
+def _view_as_complex(xp, x):
+    """A complex view of a float tensor whose last dim (of size 2, stride 1) holds real
+    and imaginary parts; the inverse of :func:`view_as_real`.
+
+    >>> ember.view_as_complex(ember.tensor([[1.0, 2.0]]))
+    tensor([1.+2.j])
+    """
+    complex_type = _COMPLEX_OF.get(x.dtype)
+    if complex_type is None:
+        why = " (its complex32 is not a NumPy dtype)" if x.dtype == np.float16 else ""
+        raise RuntimeError(
+            "view_as_complex: expected a float32 or float64 tensor, got "
+            f"{_dt.from_numpy(x.dtype)}{why}"
+        )
+    if x.ndim == 0:
+        raise RuntimeError("view_as_complex: Input tensor must have one or more dimensions")
+    if x.shape[-1] != 2:
+        raise RuntimeError(
+            f"view_as_complex: Tensor must have a last dimension of size 2, got {x.shape[-1]}"
+        )
+    if x.size == 0:  # no element to share, and NumPy gives empty arrays any strides
+        return xp.empty(x.shape[:-1], complex_type)
+    size = x.itemsize
+    if x.strides[-1] != size:
+        raise RuntimeError("view_as_complex: Tensor must have a last dimension with stride 1")
+    if any(st % (2 * size) for n, st in zip(x.shape[:-1], x.strides[:-1]) if n > 1):
+        raise RuntimeError(
+            "view_as_complex: Tensor must have a stride divisible by 2 for all but last dimension"
+        )
+    # PyTorch counts the offset from the storage's start; the address stands for it here
+    # (allocations are aligned to at least a complex element).
+    if _address(x) % (2 * size):
+        raise RuntimeError("view_as_complex: Tensor must have a storage_offset divisible by 2")
+    return x.view(complex_type)[..., 0]  # the pairs as one complex each, then that dim of 1
+
+
+def _address(x) -> int:
+    return x.__array_interface__["data"][0] if isinstance(x, np.ndarray) else x.data.ptr
+
+
 real = Op("real", _real, view=True)
 imag = Op("imag", _imag, view=True)
 conj = Op("conj", _conj, view=True)
 angle = unary("angle", _angle, FLOAT)
+view_as_real = Op("view_as_real", _view_as_real, view=True, method=False)
+view_as_complex = Op("view_as_complex", _view_as_complex, view=True, method=False)
 
 # PyTorch's aliases are the same op objects.
 arcsin, arccos, arctan = asin, acos, atan

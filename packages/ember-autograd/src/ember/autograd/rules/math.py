@@ -12,6 +12,7 @@ from ember.autograd.rules._util import (
     conj,
     from_input,
     from_output,
+    linear,
     linear_unary,
     real,
     where,
@@ -170,3 +171,21 @@ def _angle(grad, _out, x):
 DERIVATIVES["real"] = _real
 DERIVATIVES["imag"] = _imag
 DERIVATIVES["angle"] = _angle
+
+
+# The two views reinterpret the same numbers, so each one's adjoint is the other.
+def _view_as_real(grad, _out, _x):
+    g = grad.contiguous()  # the complex view needs adjacent pairs of floats
+    if g.data_ptr() % (2 * g.element_size()):  # a slice starting mid-pair (of cat's grad)
+        g = g.clone()
+    return (OPS["view_as_complex"](g),)
+
+
+def _view_as_complex(grad, _out, _x):
+    return (OPS["view_as_real"](grad),)
+
+
+DERIVATIVES["view_as_real"] = _view_as_real
+DERIVATIVES["view_as_complex"] = _view_as_complex
+JVPS["view_as_real"] = linear("view_as_real")
+JVPS["view_as_complex"] = linear("view_as_complex")

@@ -3,7 +3,7 @@
 import numpy as np
 
 import ember
-from ember.testing.opinfo import OpInfo, SampleInput
+from ember.testing.opinfo import FLOATING, OpInfo, SampleInput
 from ember.testing.opinfos.elementwise import (
     COMPLEX,
     EVERY,
@@ -159,6 +159,34 @@ def _angle_ref(x):
     return np.where(np.isnan(x), x, np.where(x < 0, np.pi, 0.0))
 
 
+def _view_as_complex_ref(x):
+    pairs = np.ascontiguousarray(x)
+    return pairs.view(np.result_type(x.dtype, np.complex64))[..., 0]
+
+
+def _pairs_samples(make):
+    yield SampleInput(make(3, 2))
+    yield SampleInput(make(2, 3, 2))
+    yield SampleInput(make(2))  # one pair: a 0-d complex tensor
+    yield SampleInput(make(5, 2)[1:4])  # a slice starting at a whole pair
+
+
+OpInfo(
+    "view_as_real",
+    lambda x: np.stack([x.real, x.imag], -1),
+    lambda make: [*unary_samples(make), SampleInput(make(4, 3).transpose(0, 1))],
+    COMPLEX,
+    grad_order=2,
+)
+# Strided inputs are refused (the pairs must be adjacent), as in PyTorch.
+OpInfo(
+    "view_as_complex",
+    _view_as_complex_ref,
+    _pairs_samples,
+    FLOATING,
+    grad_order=2,
+    skip_noncontiguous=True,
+)
 OpInfo("real", np.real, unary_samples, EVERY, grad_order=2)
 OpInfo("imag", np.imag, unary_samples, COMPLEX, grad_order=2)
 OpInfo("conj", np.conj, unary_samples, EVERY, grad_order=2)
