@@ -12,7 +12,7 @@ from ember import cuda as cuda
 from ember import fft as fft
 from ember import linalg as linalg
 from ember.__about__ import __version__ as __version__
-from ember._ops import OPS
+from ember._ops import OPS, _numerics
 from ember._ops import creation as _creation
 from ember._ops.conv import *  # noqa: F403
 from ember._ops.creation import *  # noqa: F403
@@ -55,6 +55,7 @@ for _name in ("det", "slogdet", "inverse", "matrix_power", "matrix_exp"):
 install_methods(OPS)
 _missing.install()
 _malloc.tune()
+_numerics.silence_kernel_warnings()
 
 del install_methods, _name
 

@@ -6,6 +6,7 @@ over arguments that may come by keyword. No ops are declared here.
 from __future__ import annotations
 
 import functools
+import warnings
 
 import numpy as np
 
@@ -44,6 +45,25 @@ def quiet(kernel):
             _ERRSTATE.reset(token)
 
     return run
+
+
+# NumPy's floating-point warnings, as it words them ("overflow encountered in exp").
+FP_WARNING = r"(overflow|invalid value|divide by zero|underflow) encountered"
+
+
+def silence_kernel_warnings() -> None:
+    """Hide NumPy's floating-point warnings from ember's kernels, as PyTorch gives its
+    inf and nan silently.
+
+    The hottest kernels (``add``, ``mul``, ``exp``...) skip ``quiet``: switching the
+    error state would cost a fifth of such a call. This filter costs nothing per call.
+    It matches only warnings raised in ember's own modules, so NumPy code elsewhere
+    warns as before, and a filter added later (``-W error``, pytest's
+    ``filterwarnings``) still takes precedence.
+    """
+    warnings.filterwarnings(
+        "ignore", message=FP_WARNING, category=RuntimeWarning, module=r"ember\."
+    )
 
 
 def dtype_of(x, y=None):
