@@ -68,6 +68,41 @@ def test_alpha_errors():
         ember.sub(t([1.0]), t([1.0]), alpha=1j)
 
 
+def test_addcmul_and_addcdiv():
+    x, a, b = t([1.0, 2.0]), t([[1.0], [2.0]]), t([4.0, 8.0])
+    assert ember.addcmul(x, a, b, value=0.5).tolist() == [[3.0, 6.0], [5.0, 10.0]]
+    assert ember.addcdiv(x, a, b, value=-4).tolist() == [[0.0, 1.5], [-1.0, 1.0]]
+    assert ember.addcmul(t([1, 2]), t([3, 4]), t([5, 6]), value=2).tolist() == [31, 50]
+    out = ember.addcdiv(t([1, 2]), t([1.0, 3.0]), t([2, 4]))  # one float operand: true division
+    assert out.dtype is ember.float32 and out.tolist() == [1.5, 2.75]
+    y = t([1.0, 1.0])
+    assert y.addcmul_(t([2.0, 3.0]), t([4.0, 5.0])) is y and y.tolist() == [9.0, 16.0]
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (
+            lambda: ember.addcmul(t([1, 2]), t([1, 2]), t([1, 2]), value=0.5),
+            TypeError,
+            "value must be an integer",
+        ),
+        (
+            lambda: ember.addcmul(t([1.0]), t([1.0]), t([1.0]), value=1j),
+            TypeError,
+            "value must be real",
+        ),
+        (lambda: ember.addcmul(t([True]), t([True]), t([True])), TypeError, "not bool"),
+        (lambda: ember.addcmul(t([1.0]), 2, t([1.0])), TypeError, "tensor1 must be a tensor"),
+        (lambda: ember.addcdiv(t([1.0]), t([1]), t([2])), RuntimeError, "integer division"),
+        (lambda: t([1.0]).addcmul_(t([1.0, 2.0]), t([1.0, 2.0])), RuntimeError, "broadcast"),
+    ],
+)
+def test_addcmul_and_addcdiv_refuse_bad_input(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
 def test_sub_of_bools_is_refused():
     with pytest.raises(TypeError, match=r"^sub: subtracting bool tensors is not supported"):
         t([True]) - t([False])

@@ -29,6 +29,8 @@ __all__ = [
     "sub",
     "mul",
     "div",
+    "addcmul",
+    "addcdiv",
     "floor_divide",
     "remainder",
     "fmod",
@@ -64,14 +66,15 @@ __all__ = [
 # ---- add, sub, mul, div --------------------------------------------------------------
 
 
-def _times_alpha(xp, name, x, y, alpha, out=None):
-    """``alpha * other`` under PyTorch's rules for ``alpha`` (into ``out`` if given)."""
+def _times_alpha(xp, name, x, y, alpha, out=None, arg="alpha"):
+    """``alpha * other`` under PyTorch's rules for ``alpha`` (into ``out`` if given);
+    ``arg`` names the multiplier in errors."""
     d = dtype_of(x, y)
     kind = d.kind
     if kind in INTEGER and isinstance(alpha, float):
-        raise TypeError(f"{name}: alpha must be an integer for integer tensors, got {alpha!r}")
+        raise TypeError(f"{name}: {arg} must be an integer for integer tensors, got {alpha!r}")
     if kind not in "c" and isinstance(alpha, complex):
-        raise TypeError(f"{name}: alpha must be real for non-complex tensors, got {alpha!r}")
+        raise TypeError(f"{name}: {arg} must be real for non-complex tensors, got {alpha!r}")
     if kind == "b":
         return xp.logical_and(y, bool(alpha), out=out)  # stays bool, as in PyTorch
     # ml_dtypes' bfloat16 widens with a Python float: a typed alpha keeps the dtype
@@ -102,6 +105,38 @@ def _sub(xp, x, y, *, alpha=1):
                 "sub: subtracting bool tensors is not supported; use logical_xor (^)"
             ) from None
         raise
+
+
+def _addc(name, combine):
+    """The kernel of ``addcmul``/``addcdiv``: ``input + value * combine(tensor1, tensor2)``,
+    the three broadcast together; half floats computed in float32, as in PyTorch."""
+
+    def kernel(xp, input, tensor1, tensor2, *, value=1):
+        for arg, t in (("input", input), ("tensor1", tensor1), ("tensor2", tensor2)):
+            if not hasattr(t, "dtype"):
+                raise TypeError(f"{name}: {arg} must be a tensor, got {type(t).__name__}")
+        out_dtype = input.dtype
+        expect(name, out_dtype, NUMERIC, "numeric tensors (not bool)")
+        wide = compute_dtype(out_dtype)
+        x, a, b = (t.astype(wide, copy=False) for t in (input, tensor1, tensor2))
+        # A float value with integer tensors raises, as add's alpha does (PyTorch would
+        # truncate it to an integer silently).
+        term = combine(xp, a, b)
+        if value != 1:
+            term = _times_alpha(xp, name, x, term, value, arg="value")
+        out = xp.add(x, term)
+        return out.astype(out_dtype, copy=False)
+
+    return kernel
+
+
+def _addcdiv_promote(op, vals, kwargs=None):
+    if all(hasattr(v, "dtype") and v.dtype.kind in INTEGER for v in vals[1:3]):
+        raise RuntimeError(
+            "addcdiv: integer division of tensor1 by tensor2 is not supported; use "
+            "addcmul with a float tensor, or div with a rounding_mode"
+        )
+    _dispatch.promote_same(op, vals, kwargs)
 
 
 def _check_divisor(name, x, y):
@@ -290,6 +325,20 @@ div = binary(
     _div,
     promote=_div_promote,
     into=quiet(lambda xp, out, x, y: xp.true_divide(x, y, out=out)),
+)
+addcmul = Op(
+    "addcmul",
+    _addc("addcmul", lambda xp, a, b: xp.multiply(a, b)),
+    nin=3,
+    promote=SAME,
+    doc="``input + value * tensor1 * tensor2``, the three broadcast together.",
+)
+addcdiv = Op(
+    "addcdiv",
+    _addc("addcdiv", quiet(lambda xp, a, b: xp.true_divide(a, b))),
+    nin=3,
+    promote=_addcdiv_promote,
+    doc="``input + value * tensor1 / tensor2``; tensor1 and tensor2 may not both be integers.",
 )
 floor_divide = binary("floor_divide", _floor_divide)
 remainder = binary("remainder", _remainder)

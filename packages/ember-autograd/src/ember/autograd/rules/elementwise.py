@@ -88,6 +88,42 @@ def _div_jvp(t, out, x, y, *, rounding_mode=None):
 JVPS["div"] = _div_jvp
 
 
+def _addcmul(grad, _out, _input, tensor1, tensor2, *, value=1, needs_input_grad=(True,) * 3):
+    scaled = grad * conj_scalar(value) if value != 1 else grad
+    g1 = scaled * conj(tensor2) if needs_input_grad[1] else None
+    g2 = scaled * conj(tensor1) if needs_input_grad[2] else None
+    return grad, g1, g2
+
+
+def _addcdiv(grad, _out, _input, tensor1, tensor2, *, value=1, needs_input_grad=(True,) * 3):
+    g1 = grad * conj_scalar(value) / conj(tensor2)  # also the start of tensor2's gradient
+    g2 = -g1 * conj(tensor1) / conj(tensor2) if needs_input_grad[2] else None
+    return grad, (g1 if needs_input_grad[1] else None), g2
+
+
+DERIVATIVES["addcmul"] = reads_when(_addcmul, {1: (2,), 2: (1,)})
+DERIVATIVES["addcdiv"] = reads_when(_addcdiv, {1: (2,), 2: (1, 2)})
+
+
+def _addcmul_jvp(t, _out, _input, tensor1, tensor2, *, value=1):
+    product = add_tangents(
+        None if t[1] is None else t[1] * tensor2, None if t[2] is None else tensor1 * t[2]
+    )
+    return add_tangents(t[0], _scaled(product, value))
+
+
+def _addcdiv_jvp(t, _out, _input, tensor1, tensor2, *, value=1):
+    quotient = add_tangents(
+        None if t[1] is None else t[1] / tensor2,
+        None if t[2] is None else -t[2] * tensor1 / (tensor2 * tensor2),
+    )
+    return add_tangents(t[0], _scaled(quotient, value))
+
+
+JVPS["addcmul"] = _addcmul_jvp
+JVPS["addcdiv"] = _addcdiv_jvp
+
+
 def _remainder(grad, _out, x, y, needs_input_grad=(True, True)):
     gy = -grad * (x / y).floor() if needs_input_grad[1] else None
     return grad, gy

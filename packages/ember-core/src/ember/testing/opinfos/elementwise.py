@@ -108,6 +108,27 @@ def _div_ref(x, y, rounding_mode=None):
     return np.true_divide(x, y)
 
 
+def _addc_samples(make, divisor=False):
+    nonzero = {"exclude_zero": True} if divisor else {}
+    yield SampleInput(make(3, 4), make(3, 4), make(3, 4, **nonzero))
+    yield SampleInput(make(3, 1), make(4), make(2, 3, 1, **nonzero))  # all three broadcast
+    yield SampleInput(make(4), make(4), make(4, **nonzero), value=3)
+    yield SampleInput(make(0, 3), make(3), make(0, 3, **nonzero))
+    x = make(2, 3)
+    if x.dtype.is_floating_point or x.dtype.is_complex:
+        yield SampleInput(x, make(2, 3), make(3, **nonzero), value=-0.5)
+
+
+def _addc_ref(combine):
+    def ref(x, a, b, value=1):
+        dtype = np.result_type(x, a, b)
+        if dtype.itemsize == 2 and dtype.kind in "fV":  # PyTorch computes halves in float32
+            x, a, b = (t.astype(np.float32) for t in (x, a, b))
+        return (x + value * combine(a, b)).astype(dtype)
+
+    return ref
+
+
 def _pow_samples(make):
     yield SampleInput(make(3, 4, low=-3, high=4), make(3, 4, low=0, high=4))
     yield SampleInput(make(2, 1, 3, low=-3, high=4), make(4, 1, low=0, high=3))
@@ -121,6 +142,15 @@ OpInfo("add", _add_ref, _alpha_samples, EVERY, grad_order=2)
 OpInfo("sub", _sub_ref, _alpha_samples, NUMBERS, grad_order=2)
 OpInfo("mul", np.multiply, binary_samples, EVERY, grad_order=2)
 OpInfo("div", _div_ref, _div_samples, EVERY, grad_order=2)
+OpInfo("addcmul", _addc_ref(np.multiply), _addc_samples, NUMBERS, grad_order=2)
+# Integer tensor1 and tensor2 are refused (see test_elementwise.py).
+OpInfo(
+    "addcdiv",
+    _addc_ref(np.true_divide),
+    lambda make: _addc_samples(make, divisor=True),
+    FLOATS + COMPLEX,
+    grad_order=2,
+)
 OpInfo(
     "floor_divide",
     np.floor_divide,
