@@ -340,3 +340,13 @@ def test_cumsum_in_place_keeps_the_dtype(device):
 def test_prod_takes_a_tuple_of_dims(device):
     x = t([[1, 2], [3, 4]], device=device)
     assert ember.prod(x, (0, 1)).item() == 24
+
+
+def test_trace_sums_the_diagonal_of_a_matrix():
+    assert ember.trace(t([[1, 2, 3], [4, 5, 6]])).item() == 6
+    assert ember.trace(t([[1, 2], [3, 4]], ember.int32)).dtype is ember.int64
+    assert t([[1.5, 0.0], [0.0, 2.0]]).trace().item() == 3.5
+    with pytest.raises(RuntimeError, match=r"^trace: expected a matrix, but got tensor with dim 3"):
+        ember.trace(ember.ones(2, 2, 2))
+    with pytest.raises(TypeError, match="bool"):
+        ember.trace(t([[True]]))

@@ -19,6 +19,7 @@ from ember.dispatch import result_dtype
 
 __all__ = [
     "sum",
+    "trace",
     "mean",
     "nansum",
     "nanmean",
@@ -155,6 +156,15 @@ def _sum(xp, x, dim=None, keepdim=False, *, dtype=None):
     if xp is np:
         return np.add.reduce(x, axis=axes, keepdims=keepdim, dtype=_acc_dtype(x, dtype))
     return x.sum(axis=axes, keepdims=keepdim, dtype=_acc_dtype(x, dtype))
+
+
+def _trace(xp, x):
+    """The sum of a matrix's diagonal (integers sum to int64, as ``sum`` does)."""
+    if x.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
+    if x.dtype.kind == "b":
+        raise TypeError("trace: bool tensors are not supported")
+    return _sum(xp, xp.diagonal(x))
 
 
 def _nansum(xp, x, dim=None, keepdim=False, *, dtype=None):
@@ -543,6 +553,7 @@ def _count_nonzero(xp, x, dim=None):
 
 
 sum = Op("sum", _sum)
+trace = Op("trace", _trace)
 mean = Op("mean", _mean)
 nansum = Op("nansum", _nansum)
 nanmean = Op("nanmean", _nanmean)

@@ -48,6 +48,14 @@ DERIVATIVES["mean"] = _mean
 DERIVATIVES["nansum"] = _nansum
 DERIVATIVES["nanmean"] = _nanmean
 JVPS["sum"] = lambda t, _o, x, *a, **k: ember.sum(t[0], *a, **k)
+
+
+def _trace(grad, _out, _x):
+    return (ember.eye(*_x.shape, dtype=grad.dtype, device=grad.device) * grad,)
+
+
+DERIVATIVES["trace"] = _trace
+JVPS["trace"] = lambda t, _o, _x: OPS["trace"](t[0])
 JVPS["mean"] = lambda t, _o, x, *a, **k: ember.mean(t[0], *a, **k)
 
 

@@ -289,6 +289,20 @@ def _nan_reduction_samples(make):
     yield SampleInput(with_nan(make, 2, 3, 4), (0, 2), True)
 
 
+def _trace_samples(make):
+    yield SampleInput(make(3, 3))
+    yield SampleInput(make(2, 4))
+    yield SampleInput(make(4, 2))
+    yield SampleInput(make(0, 3))
+
+
+OpInfo(
+    "trace",
+    lambda x: np.trace(x, dtype=np.int64 if x.dtype.kind in "iu" else None),
+    _trace_samples,
+    ALL_NUMERIC + (ember.complex64, ember.complex128),
+    grad_order=2,
+)
 OpInfo(
     "sum",
     np_reduce(np.sum, True),
