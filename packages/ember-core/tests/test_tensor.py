@@ -174,3 +174,20 @@ def test_requires_grad_refuses_integer_tensors():
     with pytest.raises(RuntimeError):
         t.requires_grad_()
     assert not t.requires_grad and t.is_leaf and t.grad is None
+
+
+def test_top_level_questions_about_a_tensor():
+    x = ember.ones(2, 3)
+    assert ember.is_tensor(x) and not ember.is_tensor(x.numpy()) and not ember.is_tensor(3)
+    assert ember.numel(x) == 6 and ember.numel(ember.ones(0, 4)) == 0
+    assert ember.is_floating_point(x) and not ember.is_floating_point(
+        ember.ones(1, dtype=ember.int32)
+    )
+    assert ember.is_complex(ember.ones(1, dtype=ember.complex64)) and not ember.is_complex(x)
+    assert ember.is_nonzero(ember.tensor([2])) and not ember.tensor([[0.0]]).is_nonzero()
+    with pytest.raises(RuntimeError, match="0 elements is ambiguous"):
+        ember.is_nonzero(ember.tensor([]))
+    with pytest.raises(RuntimeError, match="2 elements is ambiguous"):
+        ember.is_nonzero(ember.tensor([1, 2]))
+    with pytest.raises(TypeError, match=r"^numel: argument 'input' must be a Tensor, got int"):
+        ember.numel(3)

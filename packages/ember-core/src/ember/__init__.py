@@ -28,6 +28,7 @@ from ember._ops.reduction import *  # noqa: F403
 from ember._ops.reduction import return_types as return_types
 from ember._ops.shape import *  # noqa: F403
 from ember._ops.sorting import *  # noqa: F403
+from ember._predicates import *  # noqa: F403
 from ember._printing import set_printoptions as set_printoptions
 from ember.devices import device as device
 from ember.dtypes import *  # noqa: F403

@@ -328,6 +328,10 @@ class Tensor(ViewMethods):
             )
         return bool(self._data.reshape(()))
 
+    def is_nonzero(self) -> bool:
+        """``bool(self)`` for a one-element tensor; other sizes raise."""
+        return bool(self)
+
     def __int__(self):
         return int(self.item())
 
