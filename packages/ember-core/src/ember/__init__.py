@@ -11,6 +11,7 @@ from ember import _malloc, _missing
 from ember import cuda as cuda
 from ember import fft as fft
 from ember import linalg as linalg
+from ember import special as special
 from ember.__about__ import __version__ as __version__
 from ember._ops import OPS, _numerics
 from ember._ops import creation as _creation

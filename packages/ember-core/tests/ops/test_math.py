@@ -167,3 +167,35 @@ def test_conj_and_angle():
     assert ember.angle(t([-1, 1])).dtype is ember.float32
     assert_close(ember.angle(t([1j])), t([math.pi / 2]))
     assert ember.angle(t([1j])).dtype is ember.float32
+
+
+def test_clamp_min_and_clamp_max():
+    x = ember.tensor([1, 5, 3])
+    assert ember.clamp_min(x, 2).tolist() == [2, 5, 3]
+    assert x.clamp_max(2.5).dtype is ember.float32  # a float bound promotes, as in PyTorch
+    assert x.clamp_max_(2).tolist() == [1, 2, 2] and x.tolist() == [1, 2, 2]
+
+
+def test_angles_sinc_and_float_power():
+    assert ember.deg2rad(ember.tensor([180])).item() == pytest.approx(np.pi)
+    assert ember.rad2deg(ember.tensor([np.pi], dtype=ember.float64)).item() == 180.0
+    with pytest.raises(TypeError, match="rad2deg: complex tensors are not supported"):
+        ember.rad2deg(ember.tensor([1j]))
+    assert ember.sinc(ember.tensor([0.0, 0.5])).tolist() == pytest.approx([1.0, 2 / np.pi])
+    out = ember.float_power(ember.tensor([2, 3], dtype=ember.int8), 2)
+    assert out.dtype is ember.float64 and out.tolist() == [4.0, 9.0]
+    assert ember.float_power(ember.tensor([1.0]), 1j).dtype is ember.complex128
+
+
+def test_ldexp_frexp_gcd_lcm():
+    half = ember.ldexp(ember.tensor([1e-5], dtype=ember.float16), ember.tensor([20]))
+    assert half.dtype is ember.float16 and half.item() == 10.5  # 2**20 is inf in float16
+    m, e = ember.frexp(ember.tensor([8.0, 0.0, -3.0]))
+    assert m.tolist() == [0.5, 0.0, -0.75] and e.tolist() == [4, 0, 2] and e.dtype is ember.int32
+    with pytest.raises(TypeError, match="frexp: expected a floating-point tensor"):
+        ember.frexp(ember.tensor([1]))
+    a, b = ember.tensor([12, -18, 0]), ember.tensor([8, 12, 0])
+    assert ember.gcd(a, b).tolist() == [4, 6, 0]
+    assert ember.lcm(a, b).tolist() == [24, 36, 0]
+    with pytest.raises(TypeError, match="gcd"):
+        ember.gcd(ember.tensor([1.0]), ember.tensor([2.0]))

@@ -48,6 +48,8 @@ __all__ = [
     "trunc",
     "frac",
     "clamp",
+    "clamp_min",
+    "clamp_max",
     "minimum",
     "maximum",
     "fmin",
@@ -479,7 +481,28 @@ def _promote_where(op, vals, kwargs):
             ) from None
 
 
+def _clamp_min(xp, input, min):
+    """Clamp each element to at least ``min`` (a number or a broadcast tensor).
+
+    ``clamp(input, min=min)`` as its own op, as in PyTorch; nan in either gives nan.
+
+    >>> ember.clamp_min(ember.tensor([1, 5]), 2)
+    tensor([2, 5])
+    """
+    return _clamp(xp, input, min=min)
+
+
+def _clamp_max(xp, input, max):
+    """Clamp each element to at most ``max`` (a number or a broadcast tensor).
+
+    ``clamp(input, max=max)`` as its own op, as in PyTorch; nan in either gives nan.
+    """
+    return _clamp(xp, input, max=max)
+
+
 clamp = Op("clamp", _clamp, nin=3, promote=_promote_clamp)
+clamp_min = binary("clamp_min", _clamp_min)
+clamp_max = binary("clamp_max", _clamp_max)
 minimum = binary(
     "minimum", _extremum("minimum", "minimum", "The elementwise minimum; nan if either is nan.")
 )

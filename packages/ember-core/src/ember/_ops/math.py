@@ -8,11 +8,21 @@ PyTorch. Kernels that give inf or nan in ordinary use run ``quiet`` (no NumPy wa
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 
 from ember import dtypes as _dt
-from ember._ops import FLOAT, SAME, Op, binary, unary
-from ember._ops._numerics import INTEGER, compute_dtype, expect, expect_real, quiet
+from ember._ops import FLOAT, INTEGRAL, SAME, Op, binary, unary
+from ember._ops._numerics import (
+    INTEGER,
+    cast_arguments,
+    compute_dtype,
+    dtype_of,
+    expect,
+    expect_real,
+    quiet,
+)
 
 __all__ = [
     "exp",
@@ -60,6 +70,14 @@ __all__ = [
     "arccosh",
     "arctanh",
     "arctan2",
+    "deg2rad",
+    "rad2deg",
+    "sinc",
+    "float_power",
+    "ldexp",
+    "frexp",
+    "gcd",
+    "lcm",
 ]
 
 
@@ -347,3 +365,110 @@ view_as_complex = Op("view_as_complex", _view_as_complex, view=True, method=Fals
 arcsin, arccos, arctan = asin, acos, atan
 arcsinh, arccosh, arctanh = asinh, acosh, atanh
 arctan2 = atan2
+
+
+# ---- angles, sinc, powers of two, float_power, gcd and lcm ------------------------------
+
+_DEG_PER_RAD = 180.0 / np.pi
+
+
+def _scale(name, factor, doc):
+    def kernel(xp, x):
+        expect_real(name, x)
+        return xp.multiply(x, x.dtype.type(factor))  # a typed factor keeps bfloat16
+
+    kernel.__doc__ = doc
+    return kernel
+
+
+@quiet
+def _sinc(xp, x):
+    """The normalized sinc, ``sin(pi * input) / (pi * input)``, 1 at 0.
+
+    float16 and bfloat16 are computed in float32; complex tensors are supported.
+    """
+    return xp.sinc(x.astype(compute_dtype(x.dtype), copy=False)).astype(x.dtype, copy=False)
+
+
+def _promote_float_power(op, vals, kwargs):
+    # Always float64, or complex128 when either operand is complex (PyTorch's rule).
+    complex_ = any(
+        (getattr(v, "dtype", None) is not None and v.dtype.kind == "c") or isinstance(v, complex)
+        for v in vals[:2]
+    )
+    target = _dt.complex128 if complex_ else _dt.float64
+    cast_arguments(vals, kwargs, ((0, "input"), (1, "exponent")), target)
+
+
+@quiet
+def _float_power(xp, input, exponent):
+    """``input ** exponent`` computed in double precision.
+
+    The result is float64 (complex128 if either operand is complex), whatever the
+    inputs' dtypes; a negative base to a fractional power gives nan for real inputs.
+
+    >>> ember.float_power(ember.tensor([2, 3]), 2)
+    tensor([4., 9.], dtype=ember.float64)
+    """
+    if not hasattr(input, "dtype"):
+        input = xp.asarray(input, dtype=exponent.dtype)
+    return xp.power(input, exponent)
+
+
+@quiet
+def _ldexp(xp, input, other):
+    """``input * 2 ** other``.
+
+    The result has the promoted floating dtype of the two (integers become the default
+    float); float16 and bfloat16 are computed in float32, so ``2 ** other`` does not
+    overflow before the product is formed.
+    """
+    d = dtype_of(input, other)
+    wide = compute_dtype(d)
+    x = input.astype(wide, copy=False) if hasattr(input, "dtype") else input
+    e = other.astype(wide, copy=False) if hasattr(other, "dtype") else other
+    return xp.asarray(xp.multiply(x, xp.exp2(e))).astype(d, copy=False)
+
+
+frexp_result = namedtuple("frexp", ["mantissa", "exponent"])
+
+
+def _frexp(xp, input):
+    """Split ``input`` into ``mantissa * 2 ** exponent`` with ``0.5 <= |mantissa| < 1``.
+
+    Returns:
+        A named tuple ``(mantissa, exponent)``: the mantissa has ``input``'s dtype, the
+        exponent is int32. Zero, inf and nan have exponent 0 and are their own mantissa.
+        Only floating tensors are accepted, as in PyTorch.
+    """
+    expect("frexp", input.dtype, "fV", "a floating-point tensor")
+    mantissa, exponent = xp.frexp(input.astype(compute_dtype(input.dtype), copy=False))
+    # bfloat16 has float32's exponent range, so its mantissa rounds exactly.
+    return mantissa.astype(input.dtype, copy=False), exponent.astype(xp.int32, copy=False)
+
+
+def _integer_only(name, ufunc, doc):
+    def kernel(xp, input, other):
+        expect(name, dtype_of(input, other), "iu", "integer tensors")
+        return getattr(xp, ufunc)(input, other)
+
+    kernel.__doc__ = doc
+    return kernel
+
+
+deg2rad = unary("deg2rad", _scale("deg2rad", 1 / _DEG_PER_RAD, "Degrees to radians."), FLOAT)
+rad2deg = unary("rad2deg", _scale("rad2deg", _DEG_PER_RAD, "Radians to degrees."), FLOAT)
+sinc = unary("sinc", _sinc, FLOAT)
+float_power = binary("float_power", _float_power, _promote_float_power)
+ldexp = binary("ldexp", _ldexp, FLOAT)
+frexp = Op("frexp", _frexp, returns=frexp_result)
+gcd = binary(
+    "gcd",
+    _integer_only("gcd", "gcd", "The greatest common divisor (non-negative; gcd(0, 0) = 0)."),
+    INTEGRAL,
+)
+lcm = binary(
+    "lcm",
+    _integer_only("lcm", "lcm", "The least common multiple (non-negative; 0 if either is 0)."),
+    INTEGRAL,
+)

@@ -13,10 +13,13 @@ on the negative axis both are accurate relative to their size or absolutely near
 
 from __future__ import annotations
 
-from ember._ops import FLOAT, cuda_override, unary
+import math
+from fractions import Fraction
+
+from ember._ops import FLOAT, Op, binary, cuda_override, unary
 from ember._ops._numerics import expect_real, quiet
 
-__all__ = ["erf", "erfc", "erfinv", "lgamma", "digamma"]
+__all__ = ["erf", "erfc", "erfinv", "lgamma", "digamma", "i0", "polygamma", "mvlgamma"]
 
 # ---- erf and erfc: W. J. Cody, "Rational Chebyshev approximations for the error
 # function", Math. Comp. 23 (1969), coefficients as in Netlib SPECFUN's CALERF.
@@ -179,15 +182,54 @@ def _horner(coefficients, w):
     return p
 
 
-def _erfinv_guess(xp, a):
-    """Giles' approximation of erfinv(a) for 0 <= a < 1 (relative error ~1e-7)."""
-    w = -xp.log((1.0 - a) * (1.0 + a))
+def _erfinv_guess(xp, a, c):
+    """Giles' approximation of erfinv(a) for 0 <= a <= 1, ``c = 1 - a`` (rel. error ~1e-7)."""
+    w = -xp.log(c * (1.0 + a))
     central = w < 5.0
     p = xp.empty_like(a)
     p[central] = _horner(_GILES_CENTRAL, w[central] - 2.5)
     tail = ~central
     p[tail] = _horner(_GILES_TAIL, xp.sqrt(w[tail]) - 3.0)
     return p * a
+
+
+def _erfcinv_guess(xp, a, c):
+    """A first guess at erfinv: Giles' where his single-precision fit holds, and below
+    ``c = 1e-16`` (beyond his range) erfc's asymptote ``c = exp(-t^2) / (t sqrt(pi))``
+    solved by two fixed-point steps."""
+    giles = _erfinv_guess(xp, a, c)
+    far = c < 1e-16
+    if not far.any():
+        return giles
+    log_c = xp.log(xp.where(far, c, 1e-16))
+    t = xp.sqrt(-log_c - 0.5 * _LOG_PI)
+    for _ in range(2):
+        t = xp.sqrt(-log_c - 0.5 * _LOG_PI - xp.log(t))
+    return xp.where(far, t, giles)
+
+
+def _erfcinv_pair(xp, a, c):
+    """``t >= 0`` with ``erf(t) = a`` and ``erfc(t) = c`` for flat float64 arrays with
+    ``a + c = 1``, ``c`` exact (it may be far below the spacing of ``a`` near 1).
+
+    ``c == 0`` gives inf, ``c < 0`` or ``c > 1`` nan.
+    """
+    inside = (c > 0.0) & (c <= 1.0)
+    t = _erfcinv_guess(xp, xp.where(inside, a, 0.0), xp.where(inside, c, 1.0))
+    tail = a > 0.5
+    log_target = xp.log(xp.where(inside, c, 1.0))
+    for _ in range(5):
+        erf, _ = _erf_pair(xp, t)
+        slope = _TWO_OVER_SQRT_PI * xp.exp(-t * t)
+        # Central part: Halley's method on erf (cubic). Tails: Newton's method on
+        # log(erfc), which is nearly linear there, where erf itself is flat; the ratio
+        # erfc / erf' is formed from logs, as both underflow far out.
+        step = (erf - a) / slope
+        central = step / (1.0 + t * step)
+        log_erfc = _log_erfc(xp, t)
+        far = (log_target - log_erfc) * xp.exp(log_erfc + t * t) / _TWO_OVER_SQRT_PI
+        t = t - xp.where(tail, far, central)
+    return xp.where(inside, t, xp.where(c == 0.0, xp.inf, xp.nan))
 
 
 @quiet
@@ -199,21 +241,56 @@ def _erfinv(xp, x):
     expect_real("erfinv", x)
     y, back = _float64(xp, x)
     a = xp.abs(y)
-    inside = a < 1.0
-    t = _erfinv_guess(xp, xp.where(inside, a, 0.0))
-    tail = a > 0.5
-    log_target = xp.log1p(-a)  # log(1 - a), exact since 1 - a is
-    for _ in range(4):
-        erf, erfc = _erf_pair(xp, t)
-        slope = _TWO_OVER_SQRT_PI * xp.exp(-t * t)
-        # Central part: Halley's method on erf (cubic). Tails: Newton's method on
-        # log(erfc), which is nearly linear there, where erf itself is flat.
-        step = (erf - a) / slope
-        central = step / (1.0 + t * step)
-        far = (log_target - xp.log(erfc)) * erfc / slope
-        t = t - xp.where(tail, far, central)
-    t = xp.where(inside, t, xp.where(a == 1.0, xp.inf, xp.nan))
+    t = _erfcinv_pair(xp, a, 1.0 - a)  # 1 - a is exact where it matters (a > 0.5)
     return back(xp.copysign(t, y))
+
+
+_SQRT2 = 1.4142135623730950488
+
+
+@quiet
+def _ndtri(xp, x):
+    """The inverse of the standard normal CDF: ``ndtr(ndtri(p)) == p`` on ``(0, 1)``.
+
+    Accurate in both tails (``ndtri(1e-300)`` to a few ulp): the tail nearer ``p`` is
+    inverted through erfc, not through ``erfinv(2p - 1)``, which would lose ``p``'s
+    digits. -inf at 0, inf at 1, nan outside ``[0, 1]``.
+    """
+    expect_real("ndtri", x)
+    p, back = _float64(xp, x)
+    lower = p < 0.5
+    # c = 2 min(p, 1 - p), exact; a = 1 - c.
+    c = xp.where(lower, 2.0 * p, 2.0 - 2.0 * p)
+    a = xp.where(lower, 1.0 - 2.0 * p, 2.0 * p - 1.0)
+    t = _erfcinv_pair(xp, a, c)
+    return back(xp.where(lower, -_SQRT2 * t, _SQRT2 * t))
+
+
+def _log_erfc(xp, y):
+    """log(erfc(y)) for a flat float64 array y >= 0, without underflow for large y."""
+    out = xp.empty_like(y)
+    near = y <= 4.0
+    out[near] = xp.log(_erf_pair(xp, y[near])[1])
+    yf = y[~near]
+    z = 1.0 / (yf * yf)
+    r = (_INV_SQRT_PI - z * _ratio(z, _ERF_P, _ERF_Q, _ERF_P5, _ERF_P4, _ERF_Q4)) / yf
+    out[~near] = xp.log(r) - yf * yf  # erfc(y) = r exp(-y^2), Cody's far interval
+    return out
+
+
+_LOG2 = 0.69314718055994530942
+
+
+@quiet
+def _log_ndtr(xp, x):
+    """``log(ndtr(input))``, the log of the standard normal CDF, accurate in both tails
+    (``log_ndtr(-40)`` is about -804.6, where ndtr itself underflows)."""
+    expect_real("log_ndtr", x)
+    a, back = _float64(xp, x)
+    y = xp.abs(a) / _SQRT2
+    upper = xp.log1p(-0.5 * _erf_pair(xp, y)[1])
+    lower = _log_erfc(xp, y) - _LOG2
+    return back(xp.where(a >= 0, upper, xp.where(xp.isnan(a), a, lower)))
 
 
 # ---- lgamma: Cephes' lgam (S. Moshier): Stirling's series from 13 on, a rational
@@ -369,3 +446,198 @@ def _cupy_special(name, fn_name):
 
 for _name, _fn in (("erf", "erf"), ("erfc", "erfc"), ("erfinv", "erfinv"), ("lgamma", "gammaln")):
     cuda_override(_name)(_cupy_special(_name, _fn))
+
+
+# ---- modified Bessel functions of the first kind, orders 0 and 1 (and exp-scaled).
+# Below 30, the power series, whose terms are all positive (no cancellation); above,
+# Hankel's asymptotic expansion, whose terms have shrunk below 1e-17 by the 30th.
+
+_BESSEL_SWITCH = 30.0
+
+
+def _bessel_series(xp, a, n):
+    """I_n(a) for a flat float64 array 0 <= a <= 30, n in (0, 1)."""
+    half = a / 2.0
+    q = half * half
+    term = half if n else xp.ones_like(a)
+    total = term.copy()
+    for k in range(1, 80):  # the largest term is near k = a / 2; by k = 80, < 1e-17
+        term = term * q / (k * (k + n))
+        total += term
+    return total
+
+
+def _bessel_hankel_scaled(xp, a, n):
+    """exp(-a) I_n(a) for a flat float64 array a > 30 (inf allowed)."""
+    mu = 4.0 * n * n
+    term = xp.ones_like(a)
+    total = term.copy()
+    for k in range(1, 30):
+        term = term * -(mu - (2 * k - 1) ** 2) / (8.0 * k * a)
+        total += term
+    return total / xp.sqrt(2.0 * xp.pi * a)
+
+
+def _bessel(xp, x, n, scaled):
+    """I_n(x) (or exp(-|x|) I_n(x) when ``scaled``) in float64, with ``x``'s dtype back."""
+    a, back = _float64(xp, x)
+    y = xp.abs(a)
+    out = xp.empty_like(y)
+    small = y <= _BESSEL_SWITCH  # nan goes to the large branch and stays nan
+    ys = y[small]
+    out[small] = _bessel_series(xp, ys, n) * (xp.exp(-ys) if scaled else 1.0)
+    yl = y[~small]
+    big = _bessel_hankel_scaled(xp, yl, n)
+    if not scaled:  # exp(y/2) twice: finite results up to y ~ 713, past exp's overflow
+        half = xp.exp(yl / 2.0)
+        big = xp.where(yl == xp.inf, xp.inf, half * (half * big))
+    out[~small] = big
+    return back(xp.copysign(out, a) if n else out)
+
+
+def _bessel_kernel(name, n, scaled, doc):
+    @quiet
+    def kernel(xp, x):
+        expect_real(name, x)
+        return _bessel(xp, x, n, scaled)
+
+    kernel.__doc__ = doc
+    return kernel
+
+
+# ---- polygamma: (-1)^(n+1) n! zeta(n + 1, x), Hurwitz's zeta by the Euler-Maclaurin
+# formula (Cephes' zeta), the sum shifted until the argument is at least 10.
+
+_BERNOULLI = (  # B_2, B_4, ..., B_24
+    Fraction(1, 6),
+    Fraction(-1, 30),
+    Fraction(1, 42),
+    Fraction(-1, 30),
+    Fraction(5, 66),
+    Fraction(-691, 2730),
+    Fraction(7, 6),
+    Fraction(-3617, 510),
+    Fraction(43867, 798),
+    Fraction(-174611, 330),
+    Fraction(854513, 138),
+    Fraction(-236364091, 2730),
+)
+_EULER_MACLAURIN = tuple(
+    float(b / math.factorial(2 * j)) for j, b in enumerate(_BERNOULLI, start=1)
+)
+
+
+def _hurwitz_zeta(xp, s, q):
+    """zeta(s, q) = sum over k >= 0 of (q + k)^-s, for a float s > 1 and a flat array q.
+
+    inf at q = 0, -1, -2...; a negative q is summed up to 10 term by term.
+    """
+    shift = xp.where(q < 10.0, xp.ceil(10.0 - q), 0.0)
+    shift = xp.where(xp.isfinite(shift), shift, 0.0)
+    acc = xp.zeros_like(q)
+    for k in range(int(shift.max()) if shift.size else 0):
+        acc += xp.where(shift > k, (q + k) ** -s, 0.0)
+    w = q + shift
+    head = w**-s
+    acc += w * head / (s - 1.0) + 0.5 * head
+    factor = s * head / w  # s (s+1) ... (s+2j-2) w^(-s-2j+1), for j = 1
+    for j, c in enumerate(_EULER_MACLAURIN, start=1):
+        acc += c * factor
+        factor = factor * (s + 2 * j - 1) * (s + 2 * j) / (w * w)
+    return xp.where((q <= 0.0) & (q == xp.floor(q)), xp.inf, acc)
+
+
+@quiet
+def _polygamma(xp, input, n):
+    """The ``n``-th derivative of digamma: ``polygamma(0, x)`` is ``digamma(x)``.
+
+    Args:
+        n: a non-negative int.
+
+    As in PyTorch, the poles (0, -1, -2...) give inf times the sign of ``(-1)**(n+1)``.
+    Large negative inputs are summed term by term up to 10 (slow below about -1e5).
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise RuntimeError(f"polygamma: n must be a non-negative int, got {n!r}")
+    expect_real("polygamma", input)
+    if n == 0:
+        return _digamma(xp, input)
+    q, back = _float64(xp, input)
+    sign = 1.0 if n % 2 else -1.0
+    return back(sign * math.factorial(n) * _hurwitz_zeta(xp, float(n + 1), q))
+
+
+def polygamma(n, input):
+    """The ``n``-th derivative of the digamma function at ``input`` (``n >= 0``).
+
+    Integers and bool become the default float dtype. ``Tensor.polygamma(n)`` takes the
+    tensor first, as in PyTorch.
+
+    >>> ember.polygamma(1, ember.tensor([1.0]))  # pi**2 / 6
+    tensor([1.6449])
+    """
+    return polygamma_op(input, n)
+
+
+@quiet
+def _mvlgamma(xp, input, p):
+    """The log of the multivariate gamma function of dimension ``p`` (an int >= 1):
+    ``p (p - 1) / 4 log(pi) + sum(lgamma(input - i / 2) for i < p)``.
+
+    As in PyTorch 2, inputs at or below ``(p - 1) / 2`` are not refused (they give inf
+    or the real part's value).
+    """
+    if isinstance(p, bool) or not isinstance(p, int):
+        raise TypeError(f"mvlgamma: p must be an int, got {type(p).__name__}")
+    if p < 1:
+        raise RuntimeError(f"mvlgamma: p has to be greater than or equal to 1, got {p}")
+    expect_real("mvlgamma", input)
+    a, back = _float64(xp, input)
+    total = xp.full_like(a, p * (p - 1) / 4 * _LOG_PI)
+    for i in range(p):
+        total += _lgamma(xp, a - i / 2)
+    return back(total)
+
+
+@quiet
+def _xlog1py(xp, input, other):
+    """``input * log1p(other)``, with 0 where ``input`` is 0 (unless ``other`` is nan)."""
+    expect_real("xlog1py", input, other)
+    log1p_other = xp.log1p(other) if hasattr(other, "dtype") else math.log1p(other)
+    out = xp.multiply(input, log1p_other)
+    return xp.where((input == 0) & ~xp.isnan(other), 0, out).astype(out.dtype, copy=False)
+
+
+i0 = unary(
+    "i0",
+    _bessel_kernel(
+        "i0", 0, False, "The modified Bessel function I0 (inf at +-inf, where PyTorch gives nan)."
+    ),
+    FLOAT,
+)
+# torch.special's, not torch's nor Tensor's: exported by ember.special only.
+i0e = unary(
+    "i0e",
+    _bessel_kernel("i0e", 0, True, "``exp(-|input|) * i0(input)``, finite for any input."),
+    FLOAT,
+    method=False,
+)
+i1 = unary(
+    "i1",
+    _bessel_kernel(
+        "i1", 1, False, "The modified Bessel function I1 (+-inf at +-inf, where PyTorch gives nan)."
+    ),
+    FLOAT,
+    method=False,
+)
+i1e = unary(
+    "i1e",
+    _bessel_kernel("i1e", 1, True, "``exp(-|input|) * i1(input)``, finite for any input."),
+    FLOAT,
+    method=False,
+)
+ndtri = unary("ndtri", _ndtri, FLOAT, method=False)
+log_ndtr = unary("log_ndtr", _log_ndtr, FLOAT, method=False)
+xlog1py = binary("xlog1py", _xlog1py, FLOAT, method=False)
+polygamma_op = Op("polygamma", _polygamma, promote=FLOAT)
+mvlgamma = Op("mvlgamma", _mvlgamma, promote=FLOAT)

@@ -212,6 +212,20 @@ def _clamp(grad, _out, input, min=None, max=None, needs_input_grad=(True, True, 
 DERIVATIVES["clamp"] = _clamp
 
 
+def _clamp_min(grad, out, input, min, needs_input_grad=(True, True)):
+    return _clamp(grad, out, input, min, None, needs_input_grad=needs_input_grad)[:2]
+
+
+def _clamp_max(grad, out, input, max, needs_input_grad=(True, True)):
+    needs = (needs_input_grad[0], False, *needs_input_grad[1:])
+    gx, _, gmax = _clamp(grad, out, input, None, max, needs_input_grad=needs)
+    return gx, gmax
+
+
+DERIVATIVES["clamp_min"] = _clamp_min
+DERIVATIVES["clamp_max"] = _clamp_max
+
+
 def _binary_minmax(pick_x):
     def rule(grad, _out, input, other, needs_input_grad=(True, True)):
         tie = input == other

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from ember._ops import OPS
-from ember.autograd.rules import not_implemented
+from ember.autograd.rules import NOT_DIFFERENTIABLE, not_implemented
 from ember.autograd.rules._util import (
     add_tangents,
     conj,
@@ -109,19 +109,31 @@ DERIVATIVES["copysign"] = _copysign
 DERIVATIVES["nextafter"] = not_implemented("nextafter")  # as in PyTorch
 
 
-def _xlogy(grad, _out, input, other, needs_input_grad=(True, True)):
-    gx = gy = None
-    if needs_input_grad[0]:
-        lg = other.log() if hasattr(other, "log") else math.log(other)
-        gx = grad * lg
-        if hasattr(other, "isnan"):
-            gx = where((input == 0) & ~other.isnan(), zeros_like(gx), gx)
-    if needs_input_grad[1]:
-        gy = grad * input / other
-    return gx, gy
+def xlogy_rule(shift):
+    """The rule of ``input * log(other + shift)``: ``xlogy`` (0) and ``xlog1py`` (1).
+
+    The input's gradient is the log, 0 where the input is 0 and ``other`` is not nan
+    (the forward's convention); ``other``'s is ``input / (other + shift)``.
+    """
+
+    def rule(grad, _out, input, other, needs_input_grad=(True, True)):
+        gx = gy = None
+        if needs_input_grad[0]:
+            if hasattr(other, "log"):
+                lg = other.log1p() if shift else other.log()
+            else:
+                lg = math.log1p(other) if shift else math.log(other)
+            gx = grad * lg
+            if hasattr(other, "isnan"):
+                gx = where((input == 0) & ~other.isnan(), zeros_like(gx), gx)
+        if len(needs_input_grad) > 1 and needs_input_grad[1]:
+            gy = grad * input / (other + shift if shift else other)
+        return gx, gy
+
+    return rule
 
 
-DERIVATIVES["xlogy"] = _xlogy
+DERIVATIVES["xlogy"] = xlogy_rule(0)
 
 
 def _lerp(grad, _out, input, end, weight, needs_input_grad=(True, True, True)):
@@ -189,3 +201,63 @@ DERIVATIVES["view_as_real"] = _view_as_real
 DERIVATIVES["view_as_complex"] = _view_as_complex
 JVPS["view_as_real"] = linear("view_as_real")
 JVPS["view_as_complex"] = linear("view_as_complex")
+
+# ---- angles, sinc, powers of two, float_power ------------------------------------------
+
+_RAD_PER_DEG = math.pi / 180.0
+_pair("deg2rad", linear_unary(lambda g: g * _RAD_PER_DEG))
+_pair("rad2deg", linear_unary(lambda g: g / _RAD_PER_DEG))
+
+
+def _sinc_derivative(x, out):
+    """``(cos(pi x) - sinc(x)) / x``, with its limit 0 at ``x == 0``."""
+    at_zero = x == 0
+    safe = where(at_zero, zeros_like(x) + 1, x)
+    d = ((x * math.pi).cos() - out) / safe
+    return where(at_zero, zeros_like(d), d)
+
+
+DERIVATIVES["sinc"] = lambda grad, out, x: (grad * conj(_sinc_derivative(x, out)),)
+JVPS["sinc"] = lambda t, out, x: t[0] * _sinc_derivative(x, out)
+
+
+def _float_power(grad, out, input, exponent, needs_input_grad=(True, True)):
+    # pow's rule on the operands as the kernel saw them: in float64 (or complex128).
+    from ember.autograd.rules.elementwise import DERIVATIVES as _ELEMENTWISE
+
+    def wide(v):
+        return v.to(out.dtype) if hasattr(v, "shape") else v
+
+    return _ELEMENTWISE["pow"](
+        grad, out, wide(input), wide(exponent), needs_input_grad=needs_input_grad
+    )
+
+
+DERIVATIVES["float_power"] = _float_power
+
+
+def _ldexp(grad, out, input, other, needs_input_grad=(True, True)):
+    gx = gy = None
+    if needs_input_grad[0]:
+        scale = other.exp2() if hasattr(other, "shape") else 2.0**other
+        gx = grad * scale
+    if len(needs_input_grad) > 1 and needs_input_grad[1]:
+        gy = grad * conj(out) * _LN2
+        gy = gy if other.is_complex() else real(gy)  # a real exponent gets a real gradient
+    return gx, gy
+
+
+DERIVATIVES["ldexp"] = _ldexp
+
+
+def _frexp(grad, out, _input):
+    # mantissa = input / 2**exponent, the exponent being piecewise constant.
+    g_mantissa = grad[0]
+    if g_mantissa is None:
+        return (None,)
+    return (g_mantissa / out[1].exp2(),)
+
+
+DERIVATIVES["frexp"] = _frexp
+DERIVATIVES["gcd"] = NOT_DIFFERENTIABLE
+DERIVATIVES["lcm"] = NOT_DIFFERENTIABLE

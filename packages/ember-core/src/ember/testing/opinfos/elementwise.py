@@ -256,6 +256,9 @@ def _where_samples(make):
 
 
 OpInfo("clamp", _clamp_ref, _clamp_samples, REALS, grad_order=2)
+# A Python bound comes second only: PyTorch has no clamp_min(number, tensor).
+for _name, _ref in [("clamp_min", np.maximum), ("clamp_max", np.minimum)]:
+    OpInfo(_name, _ref, lambda make: binary_samples(make, reflected=False), REALS, grad_order=2)
 for _name, _ref in [
     ("minimum", np.minimum),
     ("maximum", np.maximum),

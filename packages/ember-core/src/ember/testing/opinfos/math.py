@@ -3,7 +3,7 @@
 import numpy as np
 
 import ember
-from ember.testing.opinfo import FLOATING, OpInfo, SampleInput
+from ember.testing.opinfo import ALL_NUMERIC, FLOATING, OpInfo, SampleInput
 from ember.testing.opinfos.elementwise import (
     COMPLEX,
     EVERY,
@@ -82,12 +82,13 @@ OpInfo("logit", floating_ref(_logit_ref), _logit_samples, REALS, grad_order=2)
 # ---- two arguments ---------------------------------------------------------------------
 
 
-def _xlogy_samples(make):
-    yield SampleInput(make(3, 4, low=-2, high=3), make(3, 4, low=0.5, high=9))
-    yield SampleInput(make(2, 1, 3, low=0, high=2), make(4, 1, low=0.5, high=9))
+def xlogy_samples(make, low=0.5):
+    """Samples of ``x * log(y)``-like ops, ``y`` drawn from ``[low, 9)``."""
+    yield SampleInput(make(3, 4, low=-2, high=3), make(3, 4, low=low, high=9))
+    yield SampleInput(make(2, 1, 3, low=0, high=2), make(4, 1, low=low, high=9))
     yield SampleInput(make(4, low=0, high=3), 2.5)
-    yield SampleInput(2, make(4, low=0.5, high=9))
-    yield SampleInput(make(0, 3), make(3, low=0.5, high=9))
+    yield SampleInput(2, make(4, low=low, high=9))
+    yield SampleInput(make(0, 3), make(3, low=low, high=9))
 
 
 def _xlogy_ref(x, y):
@@ -103,7 +104,7 @@ for _name, _ref, _dtypes, _order in [
 ]:
     OpInfo(_name, floating_ref(_ref), binary_samples, _dtypes, grad_order=_order)
 OpInfo("nextafter", np.nextafter, binary_samples, FLOATS, grad_order=0)
-OpInfo("xlogy", floating_ref(_xlogy_ref), _xlogy_samples, WITH_BOOL, grad_order=2)
+OpInfo("xlogy", floating_ref(_xlogy_ref), xlogy_samples, WITH_BOOL, grad_order=2)
 
 
 def _lerp_samples(make):
@@ -197,3 +198,81 @@ OpInfo(
     EVERY,
     grad_order=1,
 )
+
+# ---- angles, sinc, powers of two, float_power, gcd and lcm ------------------------------
+
+OpInfo("deg2rad", floating_ref(np.deg2rad), unary_samples, WITH_BOOL, grad_order=2)
+OpInfo("rad2deg", floating_ref(np.rad2deg), unary_samples, WITH_BOOL, grad_order=2)
+
+
+def _sinc_samples(make):
+    yield from unary_samples(make)
+    yield SampleInput(special_values(make))
+
+
+# Not float16 and bfloat16: computed in float32, their sinc near its zeros differs from a
+# float64 reference by more than their tolerance (PyTorch's the same).
+OpInfo(
+    "sinc",
+    floating_ref(np.sinc),
+    _sinc_samples,
+    (ember.bool,) + ALL_NUMERIC + COMPLEX,
+    grad_order=2,
+)
+
+
+def _float_power_samples(make):
+    yield SampleInput(make(3, 4, low=0.5, high=3), make(3, 4, low=-2, high=2))
+    yield SampleInput(make(2, 1, 3, low=0.5, high=3), make(4, 1, low=-2, high=2))
+    yield SampleInput(make(4, low=0.5, high=3), 2)
+    yield SampleInput(make(4, low=0.5, high=3), 0.5)
+    yield SampleInput(2.5, make(4, low=-2, high=2))
+    yield SampleInput(make(0, 3), make(3))
+
+
+def _float_power_ref(x, y):
+    wide = np.complex128 if any(np.iscomplexobj(v) for v in (x, y)) else np.float64
+    return np.power(np.asarray(x, dtype=wide), np.asarray(y, dtype=wide))
+
+
+OpInfo("float_power", _float_power_ref, _float_power_samples, REALS + COMPLEX, grad_order=2)
+
+
+def _ldexp_samples(make):
+    x = make(3, 4, low=-3, high=3)
+    yield SampleInput(x, make(3, 4, low=-4, high=4))
+    yield SampleInput(make(2, 1, 3), make(4, 1, low=-4, high=4))
+    yield SampleInput(zero_d(make), make(5, low=-4, high=4))
+    yield SampleInput(make(0, 3), make(3))
+
+
+def _ldexp_ref(x, other):
+    wide = np.result_type(x, other)
+    wide = np.float32 if wide.kind in "biu" else wide
+    return (x.astype(np.float64) * np.exp2(other.astype(np.float64))).astype(wide)
+
+
+# Integer exponents (the common use) are exercised through the int dtypes.
+OpInfo("ldexp", _ldexp_ref, _ldexp_samples, ALL_NUMERIC[1:], grad_order=2)  # not uint8
+
+
+def _frexp_samples(make):
+    yield from unary_samples(make)
+    yield SampleInput(special_values(make))
+
+
+def _frexp_ref(x):
+    mantissa, exponent = np.frexp(x.astype(np.float64))
+    return mantissa.astype(x.dtype), exponent.astype(np.int32)
+
+
+OpInfo("frexp", _frexp_ref, _frexp_samples, FLOATS, grad_order=1)
+
+
+def _gcd_samples(make):
+    yield from ranged(lambda m: binary_samples(m, float_scalar=False), low=-30, high=30)(make)
+
+
+_INTEGERS = (ember.uint8, ember.int8, ember.int16, ember.int32, ember.int64)
+OpInfo("gcd", np.gcd, _gcd_samples, _INTEGERS, grad_order=0)
+OpInfo("lcm", np.lcm, _gcd_samples, _INTEGERS, grad_order=0)
