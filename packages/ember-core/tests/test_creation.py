@@ -292,3 +292,30 @@ def test_zeros_out():
     assert ember.zeros(2, out=out) is out and out.tolist() == [0.0, 0.0]
     with pytest.raises(RuntimeError, match=r"zeros: out has shape \(2,\), expected \(3,\)"):
         ember.zeros(3, out=out)
+
+
+@pytest.mark.parametrize(
+    "row, col, offset",
+    [(3, 3, 0), (3, 4, 1), (4, 2, -1), (0, 3, 0), (3, 0, 0), (2, 2, 5), (2, 2, -5)],
+)
+def test_triangle_indices_match_numpy(row, col, offset):
+    for fn, ref in ((ember.tril_indices, np.tril_indices), (ember.triu_indices, np.triu_indices)):
+        out = fn(row, col, offset)
+        assert out.dtype is ember.int64 and out.shape[0] == 2
+        np.testing.assert_array_equal(out.numpy(), np.stack(ref(row, offset, col)).reshape(2, -1))
+
+
+def test_triangle_indices_dtype_and_errors():
+    out = ember.triu_indices(3, 3, dtype=ember.int32, device="cpu")
+    assert out.dtype is ember.int32 and out.device.type == "cpu"
+    assert out.tolist() == [[0, 0, 0, 1, 1, 2], [0, 1, 2, 1, 2, 2]]
+    with pytest.raises(RuntimeError, match="tril_indices: row must be non-negative, got -1"):
+        ember.tril_indices(-1, 3)
+    with pytest.raises(RuntimeError, match="triu_indices: col must be non-negative"):
+        ember.triu_indices(3, -2)
+    with pytest.raises(
+        NotImplementedError, match="tril_indices: not implemented for dtype float32"
+    ):
+        ember.tril_indices(3, 3, dtype=ember.float32)
+    with pytest.raises(TypeError, match="triu_indices: row must be an int, got float"):
+        ember.triu_indices(3.0, 3)

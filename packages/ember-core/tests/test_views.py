@@ -49,6 +49,11 @@ VIEWS = {
     "view(dtype)": lambda t: t.view(ember.int32),
     "contiguous of contiguous": lambda t: t.contiguous(),
     "atleast_3d": lambda t: ember.atleast_3d(t),
+    "as_strided": lambda t: t.as_strided((2, 2), (5, 1), 6),
+    "as_strided of a view": lambda t: t[1:].as_strided((3,), (6,)),
+    "hsplit": lambda t: t.hsplit([2])[1],
+    "vsplit": lambda t: ember.vsplit(t, 2)[1],
+    "dsplit": lambda t: t.view(4, 5, 1).dsplit([0])[1],
 }
 
 
@@ -147,6 +152,12 @@ LAYOUTS = [  # (view, shape, stride, storage_offset, is_contiguous), as PyTorch 
     (lambda t: t.t().view(5, 2, 2), (5, 2, 2), (1, 10, 5), 0, False),
     (lambda t: t.split(2, 1)[2], (4, 1), (5, 1), 4, False),
     (lambda t: t.unbind(1)[2], (4,), (5,), 2, False),
+    (lambda t: t.as_strided((2, 3), (1, 4), 2), (2, 3), (1, 4), 2, False),
+    (lambda t: t[1:].as_strided((2,), (1,)), (2,), (1,), 5, True),  # offset: the input's
+    (lambda t: t[1:].as_strided((2,), (1,), 0), (2,), (1,), 0, True),  # absolute offset
+    (lambda t: t.T.as_strided((3, 2), (1, 1)), (3, 2), (1, 1), 0, False),  # overlapping
+    (lambda t: t.hsplit([1, 3])[1], (4, 2), (5, 1), 1, False),
+    (lambda t: t.vsplit(2)[1], (2, 5), (5, 1), 10, True),
 ]
 
 
@@ -190,3 +201,37 @@ def test_view_dtype_reinterprets_bits():
         ember.ones(3).view(ember.float64)
     with pytest.raises(RuntimeError, match=r"view_dtype: self.dim\(\) cannot be 0"):
         ember.tensor(1.0).view(ember.float64)
+
+
+def test_as_strided_reads_the_storage_not_the_input_layout(x):
+    # PyTorch's as_strided ignores the input's own strides: the storage is indexed.
+    v = x.T.as_strided((2, 3), (5, 1), 1)
+    assert v.tolist() == [[1.0, 2.0, 3.0], [6.0, 7.0, 8.0]]
+    assert x[2:].as_strided((2,), (1,), 0).tolist() == [0.0, 1.0]
+    w = x.as_strided((3, 2), (1, 1))  # overlapping windows alias one another
+    w[1, 0] = -1.0
+    assert w[0, 1].item() == -1.0 and x[0, 1].item() == -1.0
+
+
+AS_STRIDED_ERRORS = [
+    ((2, 2), (1, 20), 0, RuntimeError, "as_strided: .*requiring a storage size of 88"),
+    ((2, 2), (-1, 2), 0, RuntimeError, "as_strided: Negative strides are not supported"),
+    ((2,), (1, 2), 0, RuntimeError, "as_strided: mismatch in length of strides and shape"),
+    ((2,), (1,), -1, RuntimeError, "as_strided: invalid storage offset -1"),
+    ((-2,), (1,), 0, RuntimeError, "as_strided: sizes must be non-negative"),
+    ((2.0,), (1,), 0, TypeError, "as_strided: size must be a tuple of ints"),
+    ((20,), (1,), 1, RuntimeError, "out of bounds for storage of size 80"),
+]
+
+
+@pytest.mark.parametrize("size, stride, offset, error, match", AS_STRIDED_ERRORS)
+def test_as_strided_refuses_bad_geometry(x, size, stride, offset, error, match):
+    with pytest.raises(error, match=match):
+        x.as_strided(size, stride, offset)
+
+
+def test_as_strided_of_an_empty_tensor():
+    e = ember.zeros(0)
+    assert tuple(e.as_strided((0, 3), (1, 1)).shape) == (0, 3)
+    with pytest.raises(RuntimeError, match="out of bounds"):
+        e.as_strided((1,), (1,))

@@ -344,3 +344,76 @@ def test_gather_and_scatter_are_inverse_on_a_permutation():
     assert g.tolist()[0] == [8.0, 1.0, 6.0, 7.0]
     back = ember.zeros(3, 4).scatter(0, perm[:, :1], g[:, :1])
     assert back[:, 0].tolist() == x[:, 0].tolist()
+
+
+# ---- unravel_index and the *_scatter ops ----------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(3, 2), (2, 3, 4), (5,), (1, 7, 1)])
+def test_unravel_index_matches_numpy(shape):
+    flat = np.arange(int(np.prod(shape))).reshape(-1, 1)
+    ours = ember.unravel_index(ember.tensor(flat), shape)
+    theirs = np.unravel_index(flat, shape)
+    assert isinstance(ours, tuple) and len(ours) == len(shape)
+    for o, t in zip(ours, theirs):
+        assert o.dtype is ember.int64 and tuple(o.shape) == flat.shape
+        np.testing.assert_array_equal(o.numpy(), t)
+
+
+def test_unravel_index_wraps_as_pytorch_does():
+    rows, cols = ember.unravel_index(ember.tensor([-1, 6, -7], dtype=ember.int32), (3, 2))
+    assert rows.tolist() == [2, 0, 2] and cols.tolist() == [1, 0, 1]
+    assert rows.dtype is ember.int64
+    (only,) = ember.unravel_index(ember.tensor(4), 3)
+    assert only.ndim == 0 and only.item() == 1
+    assert ember.unravel_index(ember.tensor(3), ()) == ()
+
+
+UNRAVEL_ERRORS = [
+    (lambda: ember.unravel_index(3, (3,)), TypeError, "unravel_index: expected 'indices' to be a"),
+    (lambda: ember.unravel_index(ember.tensor([1.0]), (3,)), TypeError, "integer dtype.*float32"),
+    (lambda: ember.unravel_index(ember.tensor([True]), (3,)), TypeError, "integer dtype.*bool"),
+    (lambda: ember.unravel_index(ember.tensor([1]), (3, -2)), ValueError, "negative values"),
+    (lambda: ember.unravel_index(ember.tensor([1]), (2.0,)), TypeError, "only contain ints"),
+    (lambda: ember.unravel_index(ember.tensor([0]), (0,)), ValueError, "empty shape"),
+]
+
+
+@pytest.mark.parametrize("case", range(len(UNRAVEL_ERRORS)))
+def test_unravel_index_refuses_bad_input(case):
+    call, error, match = UNRAVEL_ERRORS[case]
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_scatter_views_copy_and_cast():
+    x = ember.zeros(3, 4)
+    out = ember.slice_scatter(x, ember.ones(3, 2, dtype=ember.float64), 1, 0, None, 2)
+    assert out.dtype is ember.float32  # src takes input's dtype
+    assert out.tolist() == [[1.0, 0.0, 1.0, 0.0]] * 3
+    assert x.sum().item() == 0.0  # out of place
+    assert not np.shares_memory(out.numpy(), x.numpy())
+    assert x.select_scatter(ember.ones(4), 0, -1)[2].tolist() == [1.0] * 4
+    d = x.int().diagonal_scatter(ember.tensor([5, 6, 7]), 1)
+    assert d.dtype is ember.int32 and d.diagonal(1).tolist() == [5, 6, 7]
+
+
+SCATTER_VIEW_ERRORS = [
+    (lambda x: x.slice_scatter(ember.ones(3, 3), 1), RuntimeError, r"src size = \[3, 3\], slice"),
+    (lambda x: x.slice_scatter(ember.ones(3, 2), 1, 0, 4, 0), RuntimeError, "step must be posi"),
+    (lambda x: x.slice_scatter(ember.ones(3, 1), 3), IndexError, "Dimension out of range"),
+    (lambda x: ember.zeros(()).slice_scatter(ember.ones(()), 0), IndexError, "0-dim tensor"),
+    (lambda x: x.select_scatter(ember.ones(4), 0, 3), IndexError, "index 3 out of range"),
+    (lambda x: x.select_scatter(ember.ones(3), 0, 0), RuntimeError, r"src size = \[3\]"),
+    (lambda x: x.diagonal_scatter(ember.ones(2)), RuntimeError, r"slice size = \[3\]"),
+    (lambda x: x.diagonal_scatter(ember.ones(3), 0, 1, -1), RuntimeError, "cannot be identical"),
+    (lambda x: x.diagonal_scatter(1.0), TypeError, "diagonal_scatter: src must be a Tensor"),
+    (lambda x: x.select_scatter(ember.ones(4) * 1j, 0, 0), RuntimeError, "complex src"),
+]
+
+
+@pytest.mark.parametrize("case", range(len(SCATTER_VIEW_ERRORS)))
+def test_scatter_views_refuse_bad_input(case):
+    call, error, match = SCATTER_VIEW_ERRORS[case]
+    with pytest.raises(error, match=match):
+        call(ember.zeros(3, 4))

@@ -1,6 +1,8 @@
 """Shape ops: what the OpInfo table does not see (errors, dtypes it leaves out, aliases,
 composites, results' types and edge cases)."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -228,3 +230,124 @@ def test_transposing_a_0d_tensor(x):
     assert s.transpose(0, -1).shape == () and s.t().shape == () and s.permute().shape == ()
     assert s.flatten().shape == (1,) and s.unsqueeze(0).shape == (1,)
     assert s.squeeze(0).shape == () and s.expand(2, 2).shape == (2, 2)
+
+
+# ---- hsplit, vsplit, dsplit, block_diag, cartesian_prod, combinations, vander ----------
+
+
+@pytest.mark.parametrize(
+    "name, shape, arg",
+    [
+        ("hsplit", (2, 6), 3),
+        ("hsplit", (6,), [1, 4]),
+        ("hsplit", (2, 4, 3), [5]),
+        ("vsplit", (4, 2), 2),
+        ("vsplit", (5, 2, 1), [2, 2]),
+        ("dsplit", (2, 3, 4), 2),
+        ("dsplit", (1, 2, 5, 2), [1, 3]),
+    ],
+)
+def test_directional_splits_match_numpy(name, shape, arg):
+    a = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
+    x = ember.tensor(a)
+    ours = getattr(ember, name)(x, arg)
+    theirs = getattr(np, name)(a, arg)
+    assert isinstance(ours, tuple) and len(ours) == len(theirs)
+    for o, t in zip(ours, theirs):
+        np.testing.assert_array_equal(o.numpy(), t)
+        assert o._base is x or not o.numel()  # views, as in PyTorch
+    assert [tuple(o.shape) for o in getattr(x, name)(arg)] == [t.shape for t in theirs]
+
+
+SPLIT_ERRORS = [
+    (lambda: ember.zeros(2, 5).hsplit(2), "hsplit: attempted to split along dimension 1, .* 5"),
+    (lambda: ember.zeros(4).hsplit(0), "hsplit: .*not divisible by the split_size 0"),
+    (lambda: ember.zeros(()).hsplit(1), "hsplit: requires a tensor with at least 1 dim"),
+    (lambda: ember.zeros(3).vsplit(1), "vsplit: requires a tensor with at least 2 dim"),
+    (lambda: ember.zeros(3, 2).dsplit(1), "dsplit: requires a tensor with at least 3 dim"),
+    (lambda: ember.zeros(3, 2, 3).dsplit(2), "dsplit: .*dimension 2, .*size of the dimension 3"),
+]
+
+
+@pytest.mark.parametrize("case", range(len(SPLIT_ERRORS)))
+def test_directional_splits_refuse_bad_sections(case):
+    call, match = SPLIT_ERRORS[case]
+    with pytest.raises(RuntimeError, match=match):
+        call()
+
+
+def _scipy_block_diag(*arrays):
+    blocks = [np.atleast_2d(a) for a in arrays]
+    out = np.zeros((sum(b.shape[0] for b in blocks), sum(b.shape[1] for b in blocks)))
+    r = c = 0
+    for b in blocks:
+        out[r : r + b.shape[0], c : c + b.shape[1]] = b
+        r, c = r + b.shape[0], c + b.shape[1]
+    return out
+
+
+def test_block_diag_values_and_dtypes():
+    a, b, c = ember.tensor(7), ember.tensor([1.5, 2.5]), ember.arange(6).reshape(3, 2)
+    out = ember.block_diag(a, b, c)
+    assert out.dtype is ember.float32  # int64, float32, int64 promote to float32
+    expected = _scipy_block_diag(np.array(7), np.array([1.5, 2.5]), np.arange(6).reshape(3, 2))
+    np.testing.assert_array_equal(out.numpy(), expected)
+    assert ember.block_diag(c, c).dtype is ember.int64
+    assert tuple(ember.block_diag().shape) == (1, 0)
+    assert tuple(ember.block_diag(ember.zeros(0, 2), ember.zeros(2, 0)).shape) == (2, 2)
+    with pytest.raises(RuntimeError, match=r"block_diag: Input tensors must have 2 or fewer .*1"):
+        ember.block_diag(a, ember.zeros(1, 2, 3))
+    with pytest.raises(TypeError, match="block_diag: expected Tensor as element 1"):
+        ember.block_diag(a, 3)
+
+
+def test_cartesian_prod_is_itertools_product():
+    a, b, c = ember.tensor([1, 2]), ember.tensor([3, 4, 5]), ember.tensor([6])
+    expected = list(itertools.product([1, 2], [3, 4, 5], [6]))
+    assert [tuple(r) for r in ember.cartesian_prod(a, b, c).tolist()] == expected
+    assert ember.cartesian_prod(a) is a  # one tensor: itself, as in PyTorch
+    assert tuple(ember.cartesian_prod(a, ember.tensor([], dtype=ember.int64)).shape) == (0, 2)
+    with pytest.raises(RuntimeError, match=r"cartesian_prod: Expect a 1D vector, .*\[1, 2\]"):
+        ember.cartesian_prod(a, ember.ones(1, 2, dtype=ember.int64))
+    with pytest.raises(RuntimeError, match="cartesian_prod: expects a non-empty list"):
+        ember.cartesian_prod()
+
+
+@pytest.mark.parametrize("r", [0, 1, 2, 3, 5])
+@pytest.mark.parametrize("with_replacement", [False, True])
+def test_combinations_are_itertools(r, with_replacement):
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    x = ember.tensor([10.0, 20.0, 30.0, 40.0])
+    out = ember.combinations(x, r, with_replacement=with_replacement)
+    expected = [list(c) for c in pick([10.0, 20.0, 30.0, 40.0], r)]
+    if r == 0:
+        assert tuple(out.shape) == (0,)
+    else:
+        assert tuple(out.shape) == (len(expected), r)
+        assert out.tolist() == expected
+    assert out.dtype is ember.float32
+
+
+def test_combinations_refuse_bad_input():
+    with pytest.raises(RuntimeError, match=r"combinations: Expect a 1D vector, .*\[1, 1\]"):
+        ember.combinations(ember.ones(1, 1))
+    with pytest.raises(RuntimeError, match=r"combinations: Expect a non-negative number, .*-1"):
+        ember.combinations(ember.ones(3), -1)
+
+
+@pytest.mark.parametrize("n", [None, 0, 1, 2, 5])
+@pytest.mark.parametrize("increasing", [False, True])
+def test_vander_matches_numpy(n, increasing):
+    a = np.array([1.5, -2.0, 0.0, 3.0])
+    out = ember.vander(ember.tensor(a, dtype=ember.float64), n, increasing)
+    np.testing.assert_allclose(out.numpy(), np.vander(a, n, increasing))
+
+
+def test_vander_dtypes_and_errors():
+    assert ember.vander(ember.tensor([1, 2], dtype=ember.int8)).dtype is ember.int64
+    assert ember.vander(ember.tensor([True, False]), 3).tolist() == [[1, 1, 1], [0, 0, 1]]
+    assert ember.vander(ember.tensor([2.0]), 3).dtype is ember.float32
+    with pytest.raises(RuntimeError, match="vander: x must be a one-dimensional tensor"):
+        ember.vander(ember.tensor(1.0))
+    with pytest.raises(RuntimeError, match="vander: N must be non-negative"):
+        ember.vander(ember.tensor([1.0]), -1)

@@ -296,3 +296,19 @@ RANDOM_CALLS = [
 def test_random_functions_match_torch_shapes_and_dtypes(call):
     e, t = eval(call, {"m": ember}), eval(call, {"m": torch})
     assert same_dtype(e, t) and tuple(e.shape) == tuple(t.shape)
+
+
+@pytest.mark.parametrize("name", ["tril_indices", "triu_indices"])
+@pytest.mark.parametrize("args", [(3, 3), (3, 5, 1), (5, 2, -2), (0, 4), (2, 2, 7), (4, 4, -9)])
+@pytest.mark.parametrize("dtype", [None, "int32"])
+def test_triangle_indices_match_torch(name, args, dtype):
+    import torch
+
+    kw = {} if dtype is None else {"dtype": getattr(ember, dtype)}
+    ours = getattr(ember, name)(*args, **kw)
+    theirs = getattr(torch, name)(
+        *args, **({} if dtype is None else {"dtype": getattr(torch, dtype)})
+    )
+    assert ours.dtype.name == str(theirs.dtype).removeprefix("torch.")
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    assert ours.tolist() == theirs.tolist()

@@ -148,3 +148,20 @@ def test_setitem_through_a_view_matches_torch():
     x.permute(2, 1, 0)[2, ..., [0, 1]] = -1.0
     xt.permute(2, 1, 0)[2, ..., [0, 1]] = -1.0
     _check(x, xt, "through views")
+
+
+@pytest.mark.parametrize(
+    "indices, shape",
+    [([4, 5, -1, 6], (3, 2)), ([[0, 7], [23, 11]], (2, 3, 4)), (3, 5), (2, ()), ([1], [1, 2])],
+)
+def test_unravel_index_matches_torch(indices, shape):
+    import torch
+
+    if shape == ():
+        indices = 0  # a 0-d index into a 0-d shape
+    ours = ember.unravel_index(ember.tensor(indices), shape)
+    theirs = torch.unravel_index(torch.tensor(indices), shape)
+    assert len(ours) == len(theirs)
+    for o, t in zip(ours, theirs):
+        assert o.dtype.name == str(t.dtype).removeprefix("torch.")
+        assert o.tolist() == t.tolist()

@@ -213,3 +213,44 @@ def test_conjugate_transposes_match_torch():
     b, bt = _pair(2, 3, 4, dtype=ember.float64)
     assert_same(b.mH, bt.mH, "mH")
     assert_same(b.T, bt.permute(2, 1, 0), "T")
+
+
+# ---- the splits, block_diag, cartesian_prod, combinations, vander ---------------------------
+
+NEW_COMPOSITES = [
+    ("hsplit", [(2, 6)], (3,)),
+    ("hsplit", [(7,)], ([2, 5],)),
+    ("vsplit", [(4, 3)], ([1, 9],)),
+    ("dsplit", [(2, 1, 4)], (2,)),
+    ("block_diag", [(), (2,), (2, 3)], ()),
+    ("block_diag", [(0, 2), (2, 0), (1, 1)], ()),
+    ("cartesian_prod", [(2,), (3,), (1,)], ()),
+    ("combinations", [(4,)], ()),
+    ("combinations", [(4,)], (3, True)),
+    ("combinations", [(3,)], (0,)),
+    ("combinations", [(2,)], (3,)),
+    ("vander", [(4,)], ()),
+    ("vander", [(3,)], (5, True)),
+    ("vander", [(3,)], (0,)),
+]
+
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.int64])
+@pytest.mark.parametrize("name, shapes, extra", NEW_COMPOSITES, ids=str)
+def test_new_composites_match_torch(name, shapes, extra, dtype):
+    pairs = [_pair(*s, dtype=dtype, seed=i) for i, s in enumerate(shapes)]
+    ours = getattr(ember, name)(*[p[0] for p in pairs], *extra)
+    theirs = getattr(torch, name)(*[p[1] for p in pairs], *extra)
+    assert_same(ours, theirs, name)
+
+
+def test_block_diag_promotes_like_torch():
+    a, at = _pair(2, dtype=ember.int32)
+    b, bt = _pair(1, 2, dtype=ember.float64)
+    assert_same(ember.block_diag(a, b), torch.block_diag(at, bt), "block_diag")
+    assert_same(ember.block_diag(), torch.block_diag(), "block_diag")
+
+
+def test_vander_of_bool_matches_torch():
+    x = ember.tensor([True, False])
+    assert_same(ember.vander(x, 3), torch.vander(torch.tensor([True, False]), 3), "vander")

@@ -42,6 +42,8 @@ __all__ = [
     "linspace",
     "logspace",
     "eye",
+    "tril_indices",
+    "triu_indices",
     "scalar_tensor",
     "empty_strided",
     "complex",
@@ -437,6 +439,42 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     device = as_device(device)
     dtype = _dt.as_dtype(dtype) if dtype is not None else _dt.get_default_dtype()
     return _finish(device.xp.eye(n, m, dtype=dtype.np), device, requires_grad)
+
+
+def _triangle_indices(name, pick, row, col, offset, dtype, device):
+    for v, what in ((row, "row"), (col, "col"), (offset, "offset")):
+        if isinstance(v, builtins.bool) or not isinstance(v, (builtins.int, np.integer)):
+            raise TypeError(f"{name}: {what} must be an int, got {type(v).__name__}")
+    for v, what in ((row, "row"), (col, "col")):
+        if v < 0:
+            raise RuntimeError(f"{name}: {what} must be non-negative, got {v}")
+    dtype = _dt.as_dtype(dtype)
+    if dtype not in (_dt.int32, _dt.int64):
+        raise NotImplementedError(
+            f"{name}: not implemented for dtype {dtype.name} (int32 or int64)"
+        )
+    device = as_device(device)
+    # NumPy lists them row by row, as PyTorch does.
+    rows, cols = pick(builtins.int(row), builtins.int(offset), builtins.int(col))
+    return _finish(device.xp.asarray(np.stack([rows, cols]).astype(dtype.np)), device)
+
+
+def tril_indices(row, col, offset=0, *, dtype=_dt.int64, device=None, layout=None) -> Tensor:
+    """The coordinates of the lower triangle (on and below diagonal ``offset``) of a
+    ``row x col`` matrix, as a ``(2, N)`` tensor: row indices, then column indices.
+
+    >>> ember.tril_indices(2, 2)
+    tensor([[0, 1, 1],
+            [0, 0, 1]])
+    """
+    return _triangle_indices("tril_indices", np.tril_indices, row, col, offset, dtype, device)
+
+
+def triu_indices(row, col, offset=0, *, dtype=_dt.int64, device=None, layout=None) -> Tensor:
+    """The coordinates of the upper triangle (on and above diagonal ``offset``) of a
+    ``row x col`` matrix, as a ``(2, N)`` tensor; see ``tril_indices``.
+    """
+    return _triangle_indices("triu_indices", np.triu_indices, row, col, offset, dtype, device)
 
 
 # ---- Tensor.new_* : new tensors with this tensor's dtype and device by default ------------

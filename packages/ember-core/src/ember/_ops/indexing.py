@@ -17,7 +17,7 @@ import warnings
 import numpy as np
 
 from ember import dtypes as _dt
-from ember._ops import Op, wrap_dim
+from ember._ops import OPS, Op, wrap_dim
 from ember.dispatch import expect_no_internal_overlap
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "put",
     "nonzero",
     "argwhere",
+    "unravel_index",
 ]
 
 
@@ -549,6 +550,52 @@ take_along_dim = Op("take_along_dim", _take_along_dim)
 put = Op("put", _put, promote=same_dtype_rule(2, "source"))
 nonzero = Op("nonzero", _nonzero)
 argwhere = nonzero  # PyTorch's alias (without as_tuple)
+
+
+def _unravel_shape(shape):
+    """``shape`` (an int or a sequence of ints) checked as PyTorch checks it."""
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    for s in shape:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+            raise TypeError(
+                f"unravel_index: expected 'shape' sequence to only contain ints, but got "
+                f"{type(s).__name__}"
+            )
+    if any(s < 0 for s in shape):
+        raise ValueError(f"unravel_index: 'shape' cannot have negative values, but got {shape}")
+    return tuple(int(s) for s in shape)
+
+
+def unravel_index(indices, shape):
+    """The coordinates, in a tensor of ``shape``, of the flat (C-order) ``indices``: a
+    tuple of one int64 tensor per dim, each of ``indices``' shape.
+
+    As in PyTorch, indices are not checked against ``shape``: each coordinate is taken
+    modulo its dim's size (so -1 is the last item).
+
+    >>> ember.unravel_index(ember.tensor([4, 5]), (3, 2))
+    (tensor([2, 2]), tensor([0, 1]))
+    """
+    from ember.tensor import Tensor
+
+    if not isinstance(indices, Tensor):
+        raise TypeError(
+            f"unravel_index: expected 'indices' to be a Tensor, got {type(indices).__name__}"
+        )
+    if indices.dtype.category != _dt.INTEGRAL:
+        raise TypeError(
+            f"unravel_index: expected 'indices' to be integer dtype, but got {indices.dtype.name}"
+        )
+    shape = _unravel_shape(shape)
+    if 0 in shape and indices.numel():
+        raise ValueError(f"unravel_index: cannot unravel indices into the empty shape {shape}")
+    flat = indices.to(_dt.int64)
+    coords, step = [], 1
+    for size in reversed(shape):
+        coords.append(OPS["remainder"](OPS["floor_divide"](flat, step), max(size, 1)))
+        step *= size
+    return tuple(reversed(coords))
+
 
 # The family's second module (gather, scatter, index_*); its names are the family's.
 from ember._ops import scatter as _scatter  # noqa: E402

@@ -8,6 +8,8 @@ Each out-of-place op ``name`` also has the in-place method ``Tensor.name_``.
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from ember._ops import Op, wrap_dim
@@ -19,6 +21,7 @@ from ember._ops.indexing import (
     scalar,
     write_index,
 )
+from ember._ops.shape import diagonal_view, slice_dim
 
 __all__ = [
     "gather",
@@ -30,6 +33,9 @@ __all__ = [
     "index_copy",
     "index_fill",
     "index_put",
+    "diagonal_scatter",
+    "select_scatter",
+    "slice_scatter",
 ]
 
 # reduce -> (the ufunc whose .at accumulates, its identity for include_self=False)
@@ -265,6 +271,78 @@ def _index_put(xp, x, indices, values, accumulate=False):
     return out
 
 
+# ---- the *_scatter ops: input with a view of it replaced by src (out of place) ----------
+
+
+def _embed(name, x, src, region):
+    """A copy of ``input`` with ``region(copy)`` (a view) overwritten by ``src``."""
+    if not hasattr(src, "dtype") or isinstance(src, np.generic):
+        raise TypeError(f"{name}: src must be a Tensor, got {type(src).__name__}")
+    if src.dtype.kind == "c" and x.dtype.kind != "c":
+        raise RuntimeError(f"{name}: cannot write a complex src into a real input")
+    out = x.copy()
+    view = region(out)
+    if view.shape != src.shape:
+        raise RuntimeError(
+            f"{name}: expected src to have a size equal to the slice of self. src size = "
+            f"{list(src.shape)}, slice size = {list(view.shape)}"
+        )
+    view[...] = src  # cast to input's dtype, as PyTorch's copy_ does
+    return out
+
+
+def _diagonal_scatter(xp, x, src, offset=0, dim1=0, dim2=1):
+    """A copy of ``input`` with ``src`` on its diagonal ``offset`` over dims ``dim1`` and
+    ``dim2`` (``src`` has the shape ``input.diagonal(offset, dim1, dim2)`` has).
+
+    >>> ember.diagonal_scatter(ember.zeros(2, 2), ember.ones(2))
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
+    d1 = wrap_dim(dim1, x.ndim, "diagonal_scatter")
+    d2 = wrap_dim(dim2, x.ndim, "diagonal_scatter")
+    if d1 == d2:
+        raise RuntimeError(
+            f"diagonal_scatter: diagonal dimensions cannot be identical {dim1}, {dim2}"
+        )
+    offset = operator.index(offset)
+    return _embed("diagonal_scatter", x, src, lambda out: diagonal_view(xp, out, offset, d1, d2))
+
+
+def _select_scatter(xp, x, src, dim, index):
+    """A copy of ``input`` with ``src`` as its slice ``index`` along ``dim`` (``src``
+    has ``input``'s shape without ``dim``).
+    """
+    if x.ndim == 0:
+        raise IndexError("select_scatter: select() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, x.ndim, "select_scatter")
+    index, size = operator.index(index), x.shape[d]
+    if not -size <= index < size:
+        raise IndexError(
+            f"select_scatter: index {index} out of range for tensor of size {list(x.shape)} "
+            f"at dimension {d}"
+        )
+    return _embed("select_scatter", x, src, lambda out: out[(slice(None),) * d + (index, ...)])
+
+
+def _slice_scatter(xp, x, src, dim=0, start=None, end=None, step=1):
+    """A copy of ``input`` with ``src`` written into ``input[..., start:end:step, ...]``
+    (the slice along ``dim``; bounds are clamped as Python's slices are).
+
+    >>> ember.slice_scatter(ember.zeros(4), ember.ones(2), 0, 0, None, 2)
+    tensor([1., 0., 1., 0.])
+    """
+    if x.ndim == 0:
+        raise IndexError("slice_scatter: slice() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, x.ndim, "slice_scatter")
+    step = operator.index(step)
+    if step <= 0:
+        raise RuntimeError(f"slice_scatter: slice step must be positive, got {step}")
+    start = None if start is None else operator.index(start)
+    end = None if end is None else operator.index(end)
+    return _embed("slice_scatter", x, src, lambda out: slice_dim(out, d, start, end, step))
+
+
 _SOURCE = same_dtype_rule(3, "source")
 
 gather = Op("gather", _gather)
@@ -276,3 +354,6 @@ index_add = Op("index_add", _index_add, promote=_SOURCE)
 index_copy = Op("index_copy", _index_copy, promote=_SOURCE)
 index_fill = Op("index_fill", _index_fill, promote=keep_dtype)
 index_put = Op("index_put", _index_put, promote=same_dtype_rule(2, "values"))
+diagonal_scatter = Op("diagonal_scatter", _diagonal_scatter)
+select_scatter = Op("select_scatter", _select_scatter)
+slice_scatter = Op("slice_scatter", _slice_scatter)

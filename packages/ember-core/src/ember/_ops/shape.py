@@ -1,6 +1,6 @@
 """Shape ops: views where PyTorch documents views, copies where it documents copies.
 
-Views are NumPy/CuPy views (slices, transposes, ``as_strided``) of the input, so a
+Views are NumPy/CuPy views (slices, transposes, ``strided_view``) of the input, so a
 write through one reaches its base; ``view``/``reshape`` compute strides by
 PyTorch's rule, so ``stride()`` agrees with PyTorch's. Ops that copy (``cat``,
 ``repeat``, ``flip``...) and composites are in :mod:`ember._ops.shape_copy`.
@@ -12,6 +12,7 @@ import itertools
 import operator
 
 from ember._ops import Op, wrap_dim, wrap_dims
+from ember.tensor import Tensor
 
 __all__ = [
     "reshape",
@@ -34,13 +35,17 @@ __all__ = [
     "chunk",
     "tensor_split",
     "diagonal",
+    "as_strided",
+    "hsplit",
+    "vsplit",
+    "dsplit",
 ]
 
 
 # ---- helpers shared with shape_copy.py ------------------------------------------------
 
 
-def as_strided(xp, x, shape, strides):
+def strided_view(xp, x, shape, strides):
     """A view of ``x`` with ``shape`` and byte ``strides`` (writable, unlike broadcast_to)."""
     return xp.lib.stride_tricks.as_strided(x, shape=tuple(shape), strides=tuple(strides))
 
@@ -135,7 +140,7 @@ def reshape_array(xp, x, shape, name="reshape", copy_ok=True):
         return x.reshape(shape)
     strides = _view_strides(x.shape, x.strides, x.itemsize, shape)
     if strides is not None:
-        return as_strided(xp, x, shape, strides)
+        return strided_view(xp, x, shape, strides)
     if not copy_ok:
         raise RuntimeError(
             f"{name}: view size is not compatible with input tensor's size and stride (at "
@@ -173,7 +178,7 @@ def expand_array(xp, x, sizes, name="expand"):
             )
         elif size < 0:
             raise RuntimeError(f"{name}: invalid expanded size {size} at dimension {d}")
-    return as_strided(xp, x, shape, strides)
+    return strided_view(xp, x, shape, strides)
 
 
 def slice_dim(x, dim, start, stop, step=1):
@@ -448,7 +453,7 @@ def diagonal_view(xp, x, offset, d1, d2):
     else:
         length = max(0, min(n1 + offset, n2))
         y = y[..., min(-offset, n1) :, :]
-    return as_strided(xp, y, y.shape[:-2] + (length,), y.strides[:-2] + (sum(y.strides[-2:]),))
+    return strided_view(xp, y, y.shape[:-2] + (length,), y.strides[:-2] + (sum(y.strides[-2:]),))
 
 
 def _diagonal(xp, x, offset=0, dim1=0, dim2=1):
@@ -460,6 +465,90 @@ def _diagonal(xp, x, offset=0, dim1=0, dim2=1):
     if d1 == d2:
         raise RuntimeError(f"diagonal: diagonal dimensions cannot be identical {dim1}, {dim2}")
     return diagonal_view(xp, x, operator.index(offset), d1, d2)
+
+
+# ---- as_strided: a view of the input's storage -------------------------------------------
+
+
+def _ptr(a) -> int:
+    """The address of ``a``'s first element (NumPy or CuPy)."""
+    iface = getattr(a, "__array_interface__", None)
+    return iface["data"][0] if iface is not None else a.data.ptr
+
+
+def _owner(x):
+    """The outermost array whose memory ``x`` views: the storage that ``as_strided`` indexes.
+
+    ``base`` links are followed through NumPy's ``as_strided`` wrappers (which are not
+    arrays themselves) up to the array that owns the memory.
+    """
+    owner, a = x, x
+    while (a := getattr(a, "base", None)) is not None:
+        if isinstance(a, type(x)):
+            owner = a
+    return owner
+
+
+def storage_span(x):
+    """``(count, offset)``: how many items of ``x``'s dtype its storage holds, and where
+    ``x``'s first item sits in it (PyTorch's ``storage_offset``).
+    """
+    owner = _owner(x)
+    lo = hi = _ptr(owner)
+    if owner.size:
+        for n, st in zip(owner.shape, owner.strides):
+            lo, hi = (lo + (n - 1) * st, hi) if st < 0 else (lo, hi + (n - 1) * st)
+        hi += owner.itemsize
+    return (hi - lo) // x.itemsize, (_ptr(x) - lo) // x.itemsize
+
+
+def _strided_args(size, stride):
+    size = int_list("as_strided", (size,), "size")
+    stride = int_list("as_strided", (stride,), "stride")
+    if len(size) != len(stride):
+        raise RuntimeError(
+            f"as_strided: mismatch in length of strides and shape: size {list(size)}, "
+            f"stride {list(stride)}"
+        )
+    if any(n < 0 for n in size):
+        raise RuntimeError(f"as_strided: sizes must be non-negative, got {list(size)}")
+    if any(s < 0 for s in stride):
+        raise RuntimeError(
+            f"as_strided: Negative strides are not supported at the moment, got strides: "
+            f"{list(stride)}"
+        )
+    return size, stride
+
+
+def _as_strided(xp, x, size, stride, storage_offset=None):
+    """A view of ``input``'s storage with the given ``size``, ``stride`` (in elements)
+    and ``storage_offset`` (default: ``input``'s own), whatever ``input``'s layout.
+
+    Several output elements may share one memory location (a sliding window):
+
+    >>> ember.arange(4.0).as_strided((3, 2), (1, 1))
+    tensor([[0., 1.],
+            [1., 2.],
+            [2., 3.]])
+    """
+    size, stride = _strided_args(size, stride)
+    count, here = storage_span(x)
+    offset = here if storage_offset is None else operator.index(storage_offset)
+    if offset < 0:
+        raise RuntimeError(f"as_strided: invalid storage offset {offset}")
+    need = 0 if 0 in size else offset + 1 + sum((n - 1) * s for n, s in zip(size, stride))
+    if need > count:
+        raise RuntimeError(
+            f"as_strided: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, "
+            f"and itemsize {x.itemsize} requiring a storage size of {need * x.itemsize} are "
+            f"out of bounds for storage of size {count * x.itemsize}"
+        )
+    item = x.itemsize
+    # Step back from x's first item to the storage's (a negative stride moves the start),
+    # then lay the whole storage out in one line and cut the view from it.
+    first = strided_view(xp, x, (here + 1,), (-item,))[here:]
+    storage = strided_view(xp, first, (max(count, 1),), (item,))
+    return strided_view(xp, storage[offset:], size, tuple(s * item for s in stride))
 
 
 reshape = Op("reshape", _reshape, view=True)
@@ -481,11 +570,58 @@ split = Op("split", _split, view=True)
 chunk = Op("chunk", _chunk, view=True)
 tensor_split = Op("tensor_split", _tensor_split, view=True)
 diagonal = Op("diagonal", _diagonal, view=True)
+as_strided = Op("as_strided", _as_strided, view=True)
 
 # PyTorch's aliases are the same op objects (Tensor gets them as methods too).
 swapaxes = swapdims = transpose
 moveaxis = movedim
 broadcast_to = expand
+
+
+# ---- hsplit, vsplit, dsplit: tensor_split along a fixed dim (views, composites) -----------
+
+
+def _split_along(name, input, sections, dim, min_ndim):
+    if input.ndim < min_ndim:
+        raise RuntimeError(
+            f"{name}: requires a tensor with at least {min_ndim} dimension, but got a tensor "
+            f"with {input.ndim} dimensions!"
+        )
+    if isinstance(sections, (list, tuple)):
+        return tensor_split(input, list(sections), dim)
+    sections, size = operator.index(sections), input.shape[dim]
+    if sections == 0 or size % sections:
+        raise RuntimeError(
+            f"{name}: attempted to split along dimension {dim}, but the size of the dimension "
+            f"{size} is not divisible by the split_size {sections}!"
+        )
+    return tensor_split(input, sections, dim)
+
+
+def hsplit(input, indices_or_sections):
+    """``input`` split horizontally: along dim 1, or dim 0 for a 1-D tensor (views).
+
+    An int must divide the dim's size into equal pieces; a list gives split points.
+
+    >>> [t.tolist() for t in ember.arange(4).hsplit(2)]
+    [[0, 1], [2, 3]]
+    """
+    dim = 0 if input.ndim == 1 else 1
+    return _split_along("hsplit", input, indices_or_sections, dim, 1)
+
+
+def vsplit(input, indices_or_sections):
+    """``input`` (at least 2-D) split vertically, along dim 0 (views); see ``hsplit``."""
+    return _split_along("vsplit", input, indices_or_sections, 0, 2)
+
+
+def dsplit(input, indices_or_sections):
+    """``input`` (at least 3-D) split depthwise, along dim 2 (views); see ``hsplit``."""
+    return _split_along("dsplit", input, indices_or_sections, 2, 3)
+
+
+for _split_fn in (hsplit, vsplit, dsplit):
+    setattr(Tensor, _split_fn.__name__, _split_fn)  # Tensor.hsplit & co., as in PyTorch
 
 
 # The family's second module (copies and composites); its names are the family's.

@@ -7,12 +7,15 @@ The second module of the shape family; :mod:`ember._ops.shape` re-exports its na
 
 from __future__ import annotations
 
+import itertools
 import operator
 
 import numpy as np
 
 from ember import dispatch as _dispatch
-from ember._ops import Op, wrap_dim
+from ember import dtypes as _dt
+from ember._ops import OPS, Op, wrap_dim
+from ember._ops.creation import ones, tensor, zeros
 from ember._ops.shape import diagonal_view, dim_list, expand, int_list, reshape
 from ember.tensor import Size, Tensor
 
@@ -43,6 +46,10 @@ __all__ = [
     "broadcast_shapes",
     "broadcast_tensors",
     "meshgrid",
+    "block_diag",
+    "cartesian_prod",
+    "combinations",
+    "vander",
 ]
 
 
@@ -447,3 +454,105 @@ def column_stack(tensors):
     """The tensors joined as columns: 0-D and 1-D ones become columns, then ``hstack``."""
     _arrays("column_stack", tensors)
     return cat([reshape(t, t.numel(), 1) if t.ndim <= 1 else t for t in tensors], 1)
+
+
+def block_diag(*tensors):
+    """A block-diagonal matrix with the tensors (0-D, 1-D as one row, or 2-D) on its
+    diagonal and zeros elsewhere; dtypes promote. No tensors give a ``(1, 0)`` matrix.
+
+    >>> ember.block_diag(ember.tensor([[1, 2]]), ember.tensor(3))
+    tensor([[1, 2, 0],
+            [0, 0, 3]])
+    """
+    ts = _tensor_list("block_diag", tensors)
+    for i, t in enumerate(ts):
+        if t.ndim > 2:
+            raise RuntimeError(
+                f"block_diag: Input tensors must have 2 or fewer dimensions. Input {i} has "
+                f"{t.ndim} dimensions"
+            )
+    if not ts:
+        return zeros(1, 0)
+    blocks = [reshape(t, (1, t.numel())) if t.ndim < 2 else t for t in ts]
+    dtype = _dispatch.result_dtype([t._data for t in ts])
+    width = sum(b.shape[1] for b in blocks)
+    rows, left = [], 0
+    for b in blocks:  # each block row: zeros, the block, zeros (cat is differentiable)
+        n, m = b.shape
+        pad = [zeros(n, left, dtype=dtype, device=b.device), b]
+        pad.append(zeros(n, width - left - m, dtype=dtype, device=b.device))
+        rows.append(cat(pad, 1))
+        left += m
+    return cat(rows, 0)
+
+
+def _check_vector(name, t):
+    if t.ndim != 1:
+        raise RuntimeError(f"{name}: Expect a 1D vector, but got shape {list(t.shape)}")
+
+
+def cartesian_prod(*tensors):
+    """Every combination of one item from each 1-D tensor, as the rows of an ``(N, k)``
+    tensor in lexicographic order (``itertools.product``); one tensor is returned as is.
+
+    >>> ember.cartesian_prod(ember.tensor([1, 2]), ember.tensor([3, 4]))
+    tensor([[1, 3],
+            [1, 4],
+            [2, 3],
+            [2, 4]])
+    """
+    ts = _tensor_list("cartesian_prod", tensors)
+    if not ts:
+        raise RuntimeError("cartesian_prod: expects a non-empty list of tensors")
+    for t in ts:
+        _check_vector("cartesian_prod", t)
+    if len(ts) == 1:
+        return ts[0]
+    grids = meshgrid(*ts, indexing="ij")
+    return stack([reshape(g, (-1,)) for g in grids], 1)
+
+
+def combinations(input, r=2, with_replacement=False):
+    """The length-``r`` combinations of the items of a 1-D ``input``, as the rows of an
+    ``(N, r)`` tensor in ``itertools.combinations`` order (``with_replacement``: as
+    ``itertools.combinations_with_replacement``). ``r=0`` gives an empty 1-D tensor.
+
+    >>> ember.combinations(ember.tensor([1, 2, 3]))
+    tensor([[1, 2],
+            [1, 3],
+            [2, 3]])
+    """
+    _check_vector("combinations", input)
+    r = operator.index(r)
+    if r < 0:
+        raise RuntimeError(f"combinations: Expect a non-negative number, but got {r}")
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    found = list(pick(range(input.shape[0]), r)) if r else []
+    index = np.array(found, dtype=np.int64).reshape(-1)
+    # Picking the items by position keeps the result differentiable w.r.t. input.
+    picked = OPS["index_select"](input, 0, tensor(index, device=input.device))
+    return reshape(picked, (-1, r)) if r else picked
+
+
+def vander(x, N=None, increasing=False):  # noqa: N803 - PyTorch's name
+    """The Vandermonde matrix of a 1-D ``x``: column ``j`` is ``x ** (N - 1 - j)``
+    (``x ** j`` with ``increasing``); ``N`` defaults to ``len(x)``. Integer and bool
+    inputs give int64.
+
+    >>> ember.vander(ember.tensor([1, 2, 3]))
+    tensor([[1, 1, 1],
+            [4, 2, 1],
+            [9, 3, 1]])
+    """
+    if x.ndim != 1:
+        raise RuntimeError("vander: x must be a one-dimensional tensor.")
+    n = x.shape[0]
+    cols = n if N is None else operator.index(N)
+    if cols < 0:
+        raise RuntimeError(f"vander: N must be non-negative, got {cols}")
+    dtype = _dt.promote_types(x.dtype, _dt.int64)
+    first = ones(n, min(cols, 1), dtype=dtype, device=x.device)
+    if cols > 1:  # powers as running products (no 0 ** 0 or log in the gradient)
+        powers = OPS["cumprod"](expand(reshape(x.to(dtype), (n, 1)), (n, cols - 1)), 1)
+        first = cat([first, powers], 1)
+    return first if increasing else flip(first, 1)

@@ -6,7 +6,7 @@ so the rules are each other's adjoints and second derivatives come for free.
 
 from __future__ import annotations
 
-from ember._ops import OPS
+from ember._ops import OPS, wrap_dim
 from ember.autograd.rules._util import where, zeros, zeros_like
 from ember.autograd.rules.shape import fit
 
@@ -174,3 +174,29 @@ DERIVATIVES["index_copy"] = _index_copy
 DERIVATIVES["index_fill"] = _index_fill
 DERIVATIVES["index_put"] = _index_put
 JVPS["index_select"] = lambda t, _o, _x, dim, index: OPS["index_select"](t[0], dim, index)
+
+
+# ---- the *_scatter ops: src's gradient is the view of grad it was written to; input's
+# gradient is grad with that view zeroed (the same op, writing zeros) ----------------------
+
+
+def _diagonal_scatter(grad, _out, _x, _src, offset=0, dim1=0, dim2=1):
+    rest = OPS["diagonal_scatter"](grad, zeros(tuple(_src.shape), grad), offset, dim1, dim2)
+    return rest, grad.diagonal(offset, dim1, dim2)
+
+
+def _select_scatter(grad, _out, _x, _src, dim, index):
+    rest = OPS["select_scatter"](grad, zeros(tuple(_src.shape), grad), dim, index)
+    d = wrap_dim(dim, grad.ndim)
+    return rest, grad[(slice(None),) * d + (index,)], None, None
+
+
+def _slice_scatter(grad, _out, _x, _src, dim=0, start=None, end=None, step=1):
+    rest = OPS["slice_scatter"](grad, zeros(tuple(_src.shape), grad), dim, start, end, step)
+    d = wrap_dim(dim, grad.ndim)
+    return rest, grad[(slice(None),) * d + (slice(start, end, step),)], None, None, None, None
+
+
+DERIVATIVES["diagonal_scatter"] = _diagonal_scatter
+DERIVATIVES["select_scatter"] = _select_scatter
+DERIVATIVES["slice_scatter"] = _slice_scatter

@@ -7,7 +7,9 @@ engine sums it back to the input's shape, as it does for every broadcast.
 from __future__ import annotations
 
 import ember
+from ember import dispatch as _dispatch
 from ember._ops import wrap_dim
+from ember._ops.shape import storage_span
 from ember.autograd.rules import NOT_DIFFERENTIABLE
 from ember.autograd.rules._util import linear, zeros
 
@@ -122,6 +124,45 @@ def diagonal_backward(grad, shape, offset, dim1, dim2):
 DERIVATIVES["diagonal"] = lambda grad, _out, _x, offset=0, dim1=0, dim2=1: (
     diagonal_backward(grad, _x.shape, offset, dim1, dim2),
 )
+
+
+def _positions(xp, shape, strides, start):
+    """The storage position (in items) of each element of a layout, in C order."""
+    pos = xp.full((), start, dtype=xp.int64)
+    for k, (n, s) in enumerate(zip(shape, strides)):
+        pos = pos + (xp.arange(n, dtype=xp.int64) * s).reshape((n,) + (1,) * (len(shape) - k - 1))
+    return xp.broadcast_to(pos, tuple(shape)).reshape(-1)
+
+
+def _as_strided(grad, _out, _x, size, stride, storage_offset=None):
+    """Each output element's gradient goes to the input element at the same storage
+    position (summed where output elements overlap; dropped where no input element is).
+    """
+    x, xp = _x._data, _x._device.xp
+    item = x.itemsize
+    here = storage_span(x)[1]
+    start = here if storage_offset is None else int(storage_offset)
+    size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (list, tuple)) else size
+    p_in = _positions(xp, x.shape, [s // item for s in x.strides], here)
+    p_out = _positions(xp, tuple(size), tuple(stride), start)
+    order = xp.argsort(p_in, kind="stable")
+    sorted_in = p_in[order]
+    if sorted_in.size > 1 and bool((sorted_in[1:] == sorted_in[:-1]).any()):
+        raise NotImplementedError(
+            "as_strided: the derivative for an input whose elements overlap in memory (as "
+            "expand makes) is not implemented; clone() the input first"
+        )
+    if not sorted_in.size or not p_out.size:
+        return (zeros(x.shape, grad),)
+    at = xp.minimum(xp.searchsorted(sorted_in, p_out), sorted_in.size - 1)
+    hit = sorted_in[at] == p_out
+    wrap = lambda a: _dispatch.wrap(a, _x._device)
+    picked = grad.reshape(-1).index_select(0, wrap(xp.nonzero(hit)[0]))
+    flat = zeros((x.size,), grad).index_add(0, wrap(order[at[hit]]), picked)
+    return (flat.reshape(x.shape),)
+
+
+DERIVATIVES["as_strided"] = _as_strided
 
 # Forward mode: the same view of the tangent as the op made of the primal.
 for _name in (

@@ -207,3 +207,81 @@ def _index_put_samples(make):
 
 
 OpInfo("index_put", _index_put_ref, _index_put_samples, ALL_NUMERIC, grad_order=2)
+
+
+# ---- the *_scatter ops: refs write through NumPy's own views of a copy ------------------
+
+
+def _written(region):
+    """A ref: a copy of ``x`` with ``region(copy, *args)`` set to ``src``."""
+
+    def ref(x, src, *args, **kwargs):
+        out = x.copy()
+        region(out, *args, **kwargs)[...] = src
+        return out
+
+    return ref
+
+
+def _diagonal_region(out, offset=0, dim1=0, dim2=1):
+    # np.diagonal's view is read-only; take the same items through index arrays instead.
+    d1, d2 = dim1 % out.ndim + 1, dim2 % out.ndim + 1  # dims of np.indices' stack
+    return _Setter(out, np.diagonal(np.indices(out.shape), offset, d1, d2))
+
+
+class _Setter:
+    """``out[idx] = value`` written through ``self[...] = value`` (idx: stacked indices)."""
+
+    def __init__(self, out, idx):
+        self.out, self.idx = out, tuple(idx)
+
+    def __setitem__(self, _key, value):
+        self.out[self.idx] = value
+
+
+OpInfo(
+    "diagonal_scatter",
+    _written(_diagonal_region),
+    lambda make: [
+        SampleInput(make(3, 4), make(3)),
+        SampleInput(make(3, 4), make(2), 2),
+        SampleInput(make(3, 4), make(2), -1),
+        SampleInput(make(2, 3, 4), make(3, 2), 0, 0, 2),
+        SampleInput(make(2, 3, 4), make(2, 2), offset=1, dim1=-1, dim2=1),
+        SampleInput(make(2, 2), make(0), 5),
+    ],
+    ALL_NUMERIC,
+    grad_order=2,
+)
+OpInfo(
+    "select_scatter",
+    _written(lambda out, dim, index: out[(slice(None),) * (dim % out.ndim) + (index, ...)]),
+    lambda make: [
+        SampleInput(make(3, 4), make(4), 0, 1),
+        SampleInput(make(3, 4), make(3), -1, -1),
+        SampleInput(make(2, 3, 4), make(2, 4), 1, 2),
+        SampleInput(make(3), make(), 0, 2),
+    ],
+    ALL_NUMERIC,
+    grad_order=2,
+)
+
+
+def _slice_region(out, dim=0, start=None, end=None, step=1):
+    return out[(slice(None),) * (dim % out.ndim) + (slice(start, end, step),)]
+
+
+OpInfo(
+    "slice_scatter",
+    _written(_slice_region),
+    lambda make: [
+        SampleInput(make(4, 3), make(4, 3)),
+        SampleInput(make(4, 3), make(2, 3), 0, 1, 3),
+        SampleInput(make(3, 5), make(3, 2), 1, 1, None, 2),
+        SampleInput(make(3, 5), make(3, 2), -1, -3, 10, 2),
+        SampleInput(make(2, 3, 4), make(2, 3, 1), dim=2, start=3),
+        SampleInput(make(3, 4), make(3, 0), 1, 3, 1),
+    ],
+    ALL_NUMERIC,
+    grad_order=2,
+)

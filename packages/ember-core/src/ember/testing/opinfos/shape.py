@@ -329,3 +329,26 @@ OpInfo(
     ANY,
     grad_order=2,
 )
+
+
+def _as_strided_ref(x, size, stride, storage_offset=0):
+    # The samples' inputs are their own storage, so the storage is x laid out flat.
+    flat = np.ascontiguousarray(x).reshape(-1)[storage_offset:]
+    return np.lib.stride_tricks.as_strided(flat, size, [s * x.itemsize for s in stride]).copy()
+
+
+OpInfo(
+    "as_strided",
+    _as_strided_ref,
+    lambda make: [
+        SampleInput(make(3, 4), (2, 2), (4, 1), 1),
+        SampleInput(make(3, 4), (4, 3), (1, 4)),  # a transpose
+        SampleInput(make(10), (3, 2), (1, 1), 2),  # overlapping windows: gradients add up
+        SampleInput(make(2, 3), [3], [2], storage_offset=0),
+        SampleInput(make(2, 3), (), (), 5),
+        SampleInput(make(6), (0, 2), (1, 1)),
+    ],
+    ANY,
+    grad_order=2,
+    skip_noncontiguous=True,  # as_strided reads the storage, whatever the input's strides
+)
