@@ -135,6 +135,31 @@ def test_top_level_names():
     assert ember.inverse is LA.inv and ember.det is LA.det
 
 
+def test_logdet_pinverse_and_cholesky_top_level_forms():
+    a = spd(3, batch=(2,))
+    assert_close(ember.logdet(a), np.log(np.linalg.det(a.numpy())))
+    assert_close(a.logdet(), np.linalg.slogdet(a.numpy())[1])
+    flip = t([[0.0, 1.0], [1.0, 0.0]])  # det -1: no real log
+    assert np.isnan(ember.logdet(flip).item())
+    assert ember.logdet(t([[1.0, 2.0], [2.0, 4.0]])).item() == -np.inf
+    m = rand(2, 4, 3)
+    assert_close(ember.pinverse(m), np.linalg.pinv(m.numpy()))
+    assert_close(m.pinverse(rcond=0.5), np.linalg.pinv(m.numpy(), rcond=0.5))
+    lower = np.linalg.cholesky(a.numpy())
+    assert_close(ember.cholesky(a), lower)
+    assert_close(a.cholesky(upper=True), np.swapaxes(lower, -1, -2))
+    for name in ("logdet", "pinverse", "cholesky"):
+        assert getattr(ember, name) is TOP_LEVEL[name]
+    assert LA.cholesky is not ember.cholesky  # the linalg form keeps its own signature
+
+
+def test_logdet_errors():
+    with pytest.raises(RuntimeError, match=r"^logdet: A must be batches of square matrices"):
+        ember.logdet(rand(2, 3))
+    with pytest.raises(RuntimeError, match=r"^logdet: Expected a floating point or complex"):
+        ember.logdet(ember.ones(2, 2, dtype=ember.int64))
+
+
 def test_matmul_float32_returns_the_blas_result_without_a_copy():
     # Speed against NumPy is measured in bench/overhead.py; here, no extra copy.
     a, b = rand(256, 256, dtype=ember.float32), rand(256, 256, dtype=ember.float32, seed=1)

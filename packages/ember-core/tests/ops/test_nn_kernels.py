@@ -373,6 +373,55 @@ def test_distances():
         ember.pdist(_t(2, 3, 4))
 
 
+@pytest.mark.parametrize("p", [0.0, 1.0, 1.5, 2.0, np.inf])
+def test_cdist_matches_pairwise_norms(p):
+    x1, x2 = _t(2, 4, 3), _t(2, 5, 3, seed=1)
+    a, b = x1.numpy(), x2.numpy()
+    diff = np.abs(a[:, :, None, :] - b[:, None, :, :])
+    if p == 0:
+        expected = (diff != 0).sum(-1).astype(float)
+    elif p == np.inf:
+        expected = diff.max(-1)
+    else:
+        expected = (diff**p).sum(-1) ** (1 / p)
+    for mode in ("use_mm_for_euclid_dist_if_necessary", "donot_use_mm_for_euclid_dist"):
+        assert_close(ember.cdist(x1, x2, p, mode), expected)
+
+
+def test_cdist_broadcasts_batches_and_handles_empty_inputs():
+    out = ember.cdist(_t(2, 1, 3, 2), _t(5, 4, 2))
+    assert out.shape == (2, 5, 3, 4)
+    assert ember.cdist(_t(0, 2), _t(4, 2)).shape == (0, 4)
+    assert ember.cdist(_t(3, 0), _t(4, 0), p=np.inf).tolist() == [[0.0] * 4] * 3
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "match"),
+    [
+        ((_t(3, 2), _t(4, 2), -1.0), RuntimeError, "non-negative p values"),
+        ((_t(2), _t(4, 2)), RuntimeError, "at least 2D tensors, X1 got: 1D"),
+        ((_t(3, 2), _t(4, 3)), RuntimeError, "same number of columns. X1: 2 X2: 3"),
+        ((ember.ones(3, 2, dtype=ember.int64), _t(4, 2)), RuntimeError, "floating-point"),
+        ((_t(3, 2, dtype=np.float32), _t(4, 2)), RuntimeError, "same dtype"),
+        ((_t(3, 2), _t(4, 2), 2.0, "fast"), ValueError, "fast is not a valid value"),
+    ],
+)
+def test_cdist_errors(args, error, match):
+    with pytest.raises(error, match=f"^cdist: .*{match}"):
+        ember.cdist(*args)
+
+
+def test_dist_is_the_norm_of_the_difference():
+    x, y = _t(3, 4), _t(4, seed=1)
+    d = (x.numpy() - y.numpy()).ravel()
+    assert_close(ember.dist(x, y), np.linalg.norm(d))
+    assert_close(x.dist(y, 3), (np.abs(d) ** 3).sum() ** (1 / 3))
+    assert_close(ember.dist(x, y, np.inf), np.abs(d).max())
+    assert ember.dist(x, x, 0).item() == 0.0
+    with pytest.raises(RuntimeError, match=r"^dist: input should be a floating point"):
+        ember.dist(ember.ones(2, dtype=ember.int64), x)
+
+
 # ---- resampling --------------------------------------------------------------------------
 
 

@@ -259,3 +259,69 @@ def test_histc_errors(device):
         ember.histc(x, 4, 3, 1)
     with pytest.raises(RuntimeError, match=r"^histc: range of \[nan, nan\] is not finite"):
         ember.histc(t([nan, 1.0], device=device))
+
+
+# ---- searchsorted, bucketize, isin -----------------------------------------------
+
+
+def test_searchsorted_sides_dtypes_and_scalars():
+    seq = t([1.0, 3.0, 3.0, 5.0])
+    assert values(ember.searchsorted(seq, t([3.0, 0.0, 9.0]))) == [1, 0, 4]
+    assert values(ember.searchsorted(seq, t([3.0]), right=True)) == [3]
+    assert values(ember.searchsorted(seq, t([3.0]), side="right")) == [3]
+    assert ember.searchsorted(seq, t([3.0])).dtype == ember.int64
+    assert ember.searchsorted(seq, t([3.0]), out_int32=True).dtype == ember.int32
+    out = ember.searchsorted(seq, 4)  # a Python number gives a 0-d result
+    assert out.shape == () and out.item() == 3
+    assert values(ember.searchsorted(t([1, 2, 3]), t([1.5, 2.0]))) == [1, 1]  # mixed dtypes
+
+
+def test_searchsorted_batched_rows_and_sorter():
+    seq = t([[1, 3, 5], [10, 20, 30]])
+    assert values(ember.searchsorted(seq, t([[4, 0], [25, 31]]))) == [[2, 0], [2, 3]]
+    unsorted = t([5.0, 1.0, 3.0])
+    out = ember.searchsorted(unsorted, t([2.0, 4.0, 6.0]), sorter=unsorted.argsort())
+    assert values(out) == [1, 2, 3]
+    assert ember.searchsorted(t([]), t([1.0, 2.0])).tolist() == [0, 0]
+
+
+@pytest.mark.parametrize(
+    ("seq", "vals", "kw", "match"),
+    [
+        ([1.0, 2.0], [1.0], {"side": "left", "right": True}, "side and right can't be set"),
+        ([1.0, 2.0], [1.0], {"side": "middle"}, "side can only be 'left' or 'right'"),
+        ([[1.0, 2.0]], 1.0, {}, "input value can be a scalar only when"),
+        ([[1.0, 2.0], [3.0, 4.0]], [[1.0], [2.0], [3.0]], {}, "first N-1 dimensions"),
+        ([1.0, 2.0], [1.0], {"sorter": [0]}, "boundary and sorter must have the same size"),
+        ([1.0, 2.0], [1.0], {"sorter": [0, 2]}, "sorter index out of range"),
+    ],
+)
+def test_searchsorted_errors(seq, vals, kw, match):
+    if "sorter" in kw:
+        kw = {"sorter": t(kw["sorter"], dtype=ember.int64)}
+    vals = t(vals) if isinstance(vals, list) else vals
+    with pytest.raises(RuntimeError, match=f"^searchsorted: .*{match}"):
+        ember.searchsorted(t(seq), vals, **kw)
+    with pytest.raises(RuntimeError, match="sorter must be a tensor of long dtype"):
+        ember.searchsorted(t([1.0, 2.0]), t([1.0]), sorter=t([0, 1], dtype=ember.int32))
+
+
+def test_bucketize_edges_belong_to_the_lower_bucket_unless_right():
+    edges = t([1, 3, 5])
+    assert values(ember.bucketize(t([0, 1, 2, 3, 6]), edges)) == [0, 0, 1, 1, 3]
+    assert values(ember.bucketize(t([0, 1, 2, 3, 6]), edges, right=True)) == [0, 1, 1, 2, 3]
+    assert ember.bucketize(3, edges, out_int32=True).dtype == ember.int32
+    with pytest.raises(RuntimeError, match=r"^bucketize: boundaries tensor must be 1 dimension"):
+        ember.bucketize(t([1]), t([[1, 2]]))
+
+
+def test_isin_values_invert_scalars_and_nan():
+    x = t([[1, 2], [3, 4]])
+    assert values(ember.isin(x, t([2.0, 3.5, 4.0]))) == [[False, True], [False, True]]
+    assert values(ember.isin(x, t([2, 4]), invert=True)) == [[True, False], [True, False]]
+    assert values(ember.isin(x, 3)) == [[False, False], [True, False]]
+    assert ember.isin(2, t([1, 2])).item() is True
+    assert values(ember.isin(t([1.0, nan]), t([nan, 1.0]))) == [True, False]  # nan is in nothing
+    assert values(ember.isin(t([1, 2, 3]), t([3, 1]), assume_unique=True)) == [True, False, True]
+    with pytest.raises(RuntimeError, match=r"^isin: Unsupported input type"):
+        ember.isin(t([1.0]), t([True]))

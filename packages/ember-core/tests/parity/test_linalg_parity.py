@@ -220,3 +220,35 @@ def test_singular_inverse_message_matches_torch():
         ember.linalg.inv(ember.tensor(a))
     tail = str(theirs.value).split(": ", 1)[1]
     assert str(ours.value) == f"linalg_inv: {tail}"
+
+
+# ---- top-level composites: logdet, pinverse, cholesky ------------------------------
+
+
+def _spd(batch, n, seed=0):
+    a = np.random.default_rng(seed).uniform(-1, 1, batch + (n, n))
+    return a @ np.swapaxes(a, -1, -2) + n * np.eye(n)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_logdet_pinverse_cholesky_match_torch(dtype):
+    rng = np.random.default_rng(0)
+    square = rng.uniform(-2, 2, (3, 4, 4)).astype(dtype)  # some determinants negative
+    spd = _spd((2,), 3).astype(dtype)
+    wide = rng.uniform(-2, 2, (2, 3, 5)).astype(dtype)
+    cases = [
+        ("logdet", square, {}),
+        ("logdet", spd, {}),
+        ("pinverse", wide, {}),
+        ("pinverse", wide, {"rcond": 0.3}),
+        ("cholesky", spd, {}),
+        ("cholesky", spd, {"upper": True}),
+    ]
+    rtol = 1e-4 if dtype == np.float32 else 1e-7
+    for name, a, kw in cases:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # torch.cholesky's deprecation
+            expected = getattr(torch, name)(torch.from_numpy(a), **kw).numpy()
+        out = getattr(ember, name)(ember.from_numpy(a), **kw)
+        assert out.dtype.name == str(expected.dtype), name
+        np.testing.assert_allclose(out.numpy(), expected, rtol=rtol, atol=rtol, err_msg=name)

@@ -315,3 +315,29 @@ def test_dropout_statistics_match_torch(name):
     for fraction in (kept.mean(), (theirs != 0).mean()):
         assert abs(fraction - 0.7) < 4 * (0.21 / draws) ** 0.5
     np.testing.assert_allclose(ours[kept], x.numpy()[kept] / 0.7, rtol=1e-12)
+
+
+# ---- distances: cdist and dist -------------------------------------------------------
+
+
+def _distance_calls():
+    a, b = _t(4, 3), _t(5, 3, seed=1)
+    batched = (_t(2, 1, 4, 3), _t(3, 5, 3, seed=1))
+    calls = [("cdist", (a, b, p), {}) for p in (0.0, 1.0, 1.5, 2.0, float("inf"))]
+    calls += [
+        ("cdist", batched, {}),
+        ("cdist", (a, b), {"compute_mode": "donot_use_mm_for_euclid_dist"}),
+        ("cdist", (_t(0, 3), b), {}),
+        ("cdist", (_t(3, 4, dtype=ember.float32), _t(2, 4, seed=1, dtype=ember.float32)), {}),
+        ("dist", (a, _t(3, seed=1)), {}),
+        ("dist", (a, b[:4], 3), {}),
+        ("dist", (a, b[:4], float("inf")), {}),
+        ("dist", (a, b[:4], 0), {}),
+    ]
+    return calls
+
+
+@pytest.mark.parametrize(("name", "args", "kwargs"), _distance_calls())
+def test_distances_match_torch(name, args, kwargs):
+    theirs = getattr(torch, name)(*to_torch(args), **kwargs)
+    assert_same(getattr(ember, name)(*args, **kwargs), theirs, name, rtol=1e-5, atol=1e-6)

@@ -94,3 +94,59 @@ def test_matches_torch(case):
         out = OPS[info.name](*sample.args, **sample.kwargs)
         expected = run_torch(info, sample.args, sample.kwargs)
         check_same(out, expected, f"{info.name}{sample}", values_only=info.name in OPEN_TIES)
+
+
+# ---- composites (no OpInfo row): diff, trapezoid, cov, corrcoef, renorm ------------
+
+
+def _r(*shape, seed=0, dtype=np.float64):
+    return ember.tensor(np.random.default_rng(seed).uniform(-3, 3, shape).astype(dtype))
+
+
+COMPOSITE_CASES = {
+    "diff": [
+        ((_r(3, 5),), {}),
+        ((_r(3, 5), 2, 0), {}),
+        ((_r(4),), {"prepend": _r(2, seed=1), "append": _r(1, seed=2)}),
+        ((ember.tensor([True, False, False, True]),), {}),
+        ((ember.tensor([1, 4, 9, 16]), 5), {}),
+    ],
+    "trapezoid": [
+        ((_r(3, 5),), {}),
+        ((_r(3, 5, dtype=np.float32),), {"dx": 0.25, "dim": 0}),
+        ((_r(3, 5), _r(5, seed=1)), {}),
+        ((_r(3, 5), _r(3, 5, seed=1)), {}),
+        ((ember.tensor([1, 2, 4]),), {}),
+        ((_r(2, 0),), {}),
+    ],
+    "cumulative_trapezoid": [
+        ((_r(3, 5),), {"dx": 2.0}),
+        ((_r(3, 5), _r(3, seed=1)), {"dim": 0}),
+        ((ember.tensor([1, 2, 4]), ember.tensor([1, 2, 5])), {}),
+        ((_r(2, 1),), {}),
+    ],
+    "cov": [
+        ((_r(3, 6),), {}),
+        ((_r(6, dtype=np.float32),), {"correction": 0}),
+        ((_r(2, 5),), {"fweights": ember.tensor([1, 0, 2, 3, 1])}),
+        ((_r(2, 5),), {"aweights": _r(5, seed=1).abs(), "correction": 2}),
+        ((ember.tensor([[1, 2, 4], [3, 5, 9]]),), {"fweights": ember.tensor([1, 2, 1])}),
+    ],
+    "corrcoef": [((_r(3, 6),), {}), ((_r(6),), {}), ((ember.tensor([[1, 2, 4], [3, 5, 6]]),), {})],
+    "renorm": [
+        ((_r(3, 4), 2, 0, 3.0), {}),
+        ((_r(2, 3, 4, dtype=np.float32), 1, 1, 4.0), {}),
+        ((_r(3, 4), 3.5, -1, 0.5), {}),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "case"),
+    [(name, i) for name, cases in COMPOSITE_CASES.items() for i in range(len(cases))],
+)
+def test_composites_match_torch(name, case):
+    args, kwargs = COMPOSITE_CASES[name][case]
+    out = getattr(ember, name)(*args, **kwargs)
+    expected = getattr(torch, name)(*to_torch(args), **{k: to_torch(v) for k, v in kwargs.items()})
+    check_same(out, expected, f"{name} case {case}")

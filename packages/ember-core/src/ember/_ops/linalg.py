@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ember import dtypes as _dt
-from ember._ops import Op, wrap_dim, wrap_dims
+from ember._ops import OPS, Op, wrap_dim, wrap_dims
 from ember._ops import decompositions as _dec
 from ember._ops import products as _prod
 from ember._ops import shape as _shape
@@ -431,6 +431,48 @@ def chain_matmul(*matrices):
     return multi_dot(list(matrices))
 
 
+def logdet(input):
+    """``log(det(A))`` of square matrices (batched): nan where the determinant is
+    negative, ``-inf`` where it is 0. From :func:`slogdet`, as PyTorch computes it.
+
+    >>> ember.logdet(ember.eye(3) * 2)
+    tensor(2.0794)
+    """
+    _square_float("logdet", input)
+    sign, logabsdet = slogdet(input)
+    if input.dtype.is_complex:
+        return OPS["log"](sign) + logabsdet
+    return OPS["where"](sign == -1, float("nan"), logabsdet)
+
+
+def pinverse(input, rcond=1e-15):
+    """The pseudo-inverse of ``input`` (batched), PyTorch's older name for :func:`pinv`:
+    singular values below ``rcond`` times the largest are treated as zero."""
+    return pinv(input, rtol=rcond)
+
+
+def cholesky_factor(input, upper=False):
+    """``torch.cholesky``: the Cholesky factor of positive-definite matrices, lower
+    triangular (``L @ L.mH == A``) or, with ``upper``, upper (``U.mH @ U == A``).
+
+    Prefer :func:`ember.linalg.cholesky`, which this calls.
+    """
+    return cholesky(input, upper=upper)
+
+
+def _square_float(name, A):
+    if not isinstance(A, Tensor):
+        raise TypeError(f"{name}: expected a tensor, got {type(A).__name__}")
+    if not (A.dtype.is_floating_point or A.dtype.is_complex):
+        raise RuntimeError(
+            f"{name}: Expected a floating point or complex tensor as input. Got {A.dtype.name}"
+        )
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(
+            f"{name}: A must be batches of square matrices, got shape {tuple(A.shape)}"
+        )
+
+
 TOP_LEVEL: dict = {
     name: getattr(_prod, name)
     for name in [
@@ -446,4 +488,9 @@ TOP_LEVEL.update(
     inverse=inv,
     matrix_power=matrix_power,
     matrix_exp=matrix_exp,
+    logdet=logdet,
+    pinverse=pinverse,
+    cholesky=cholesky_factor,
 )
+for _name in ("logdet", "pinverse", "cholesky"):  # Tensor methods too, as in PyTorch
+    setattr(Tensor, _name, TOP_LEVEL[_name])

@@ -28,6 +28,7 @@ from ember._ops.adaptive import *  # noqa: F403
 from ember._ops.normalization import *  # noqa: F403
 from ember._ops.sampling import *  # noqa: F403
 from ember.random import generator_for
+from ember.tensor import Tensor
 
 __all__ = [
     "softmax",
@@ -44,6 +45,8 @@ __all__ = [
     "cosine_similarity",
     "pairwise_distance",
     "pdist",
+    "cdist",
+    "dist",
     "normalize",
 ]
 __all__ += _activation.__all__ + _adaptive.__all__ + _normalization.__all__ + _sampling.__all__
@@ -427,3 +430,69 @@ def pdist(input, p=2.0):
     cols = _dispatch.wrap(input.device.xp.asarray(j), input.device)
     pick = OPS["index_select"]
     return OPS["linalg_vector_norm"](pick(input, 0, rows) - pick(input, 0, cols), p, 1)
+
+
+_CDIST_MODES = (
+    "use_mm_for_euclid_dist_if_necessary",
+    "use_mm_for_euclid_dist",
+    "donot_use_mm_for_euclid_dist",
+)
+
+
+def _check_cdist(x1, x2, p, compute_mode):
+    if compute_mode not in _CDIST_MODES:
+        raise ValueError(f"cdist: {compute_mode} is not a valid value for compute_mode")
+    for name, x in (("X1", x1), ("X2", x2)):
+        if x.ndim < 2:
+            raise RuntimeError(
+                f"cdist: cdist only supports at least 2D tensors, {name} got: {x.ndim}D"
+            )
+        if not x.dtype.is_floating_point:
+            raise RuntimeError(
+                f"cdist: cdist only supports floating-point dtypes, {name} got: {x.dtype.name}"
+            )
+    if x1.dtype != x2.dtype:
+        raise RuntimeError(
+            f"cdist: X1 and X2 must have the same dtype, got {x1.dtype.name} and {x2.dtype.name}"
+        )
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(
+            f"cdist: X1 and X2 must have the same number of columns. "
+            f"X1: {x1.shape[-1]} X2: {x2.shape[-1]}"
+        )
+    if p < 0:
+        raise RuntimeError(f"cdist: cdist only supports non-negative p values, got {p}")
+
+
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """The ``p``-norm distance between each row of ``x1`` ``(*, P, M)`` and each row of
+    ``x2`` ``(*, R, M)``: a ``(*, P, R)`` tensor; batch dims broadcast.
+
+    ``p`` is any value ``>= 0``, ``inf`` included (``0`` counts the differing entries).
+    ``compute_mode`` is accepted for PyTorch's signature: distances are always taken
+    from the differences, never through ``x1 @ x2.T`` (slower, but no cancellation).
+
+    >>> ember.cdist(ember.tensor([[0.0, 0.0]]), ember.tensor([[3.0, 4.0], [0.0, 1.0]]))
+    tensor([[5., 1.]])
+    """
+    _check_cdist(x1, x2, p, compute_mode)
+    if x1.shape[-1] == 0:  # no coordinates: every distance is 0 (even for p = inf)
+        p = 2.0
+    return OPS["linalg_vector_norm"](x1.unsqueeze(-2) - x2.unsqueeze(-3), p, -1)
+
+
+def dist(input, other, p=2):
+    """The ``p``-norm of ``input - other`` (broadcast), over all elements: a 0-d tensor.
+
+    >>> ember.dist(ember.tensor([1.0, 2.0]), ember.tensor([4.0, 6.0]))
+    tensor(5.)
+    """
+    for name, x in (("input", input), ("other", other)):
+        if not (x.dtype.is_floating_point or x.dtype.is_complex):
+            raise RuntimeError(
+                f"dist: {name} should be a floating point or complex tensor, got {x.dtype.name}"
+            )
+    return OPS["linalg_vector_norm"](input - other, p)
+
+
+Tensor.dist = dist  # a Tensor method too, as in PyTorch

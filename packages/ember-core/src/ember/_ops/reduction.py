@@ -1,6 +1,8 @@
 """Reductions over one, several or all dims, with PyTorch's ``dim``/``keepdim``, and scans.
 
 The sort-based half of the family (sort, topk, median, unique...) is in ``sorting.py``.
+``diff``, ``trapezoid``, ``cumulative_trapezoid``, ``cov``, ``corrcoef`` and ``renorm``
+compose from other ops, as PyTorch's do, so they are differentiable without rules.
 """
 
 from __future__ import annotations
@@ -8,14 +10,16 @@ from __future__ import annotations
 import collections
 import functools
 import math
+import operator
 import types
 import warnings
 
 import numpy as np
 
 from ember import dtypes as _dt
-from ember._ops import SAME, Op, wrap_dim, wrap_dims
+from ember._ops import OPS, SAME, Op, wrap_dim, wrap_dims
 from ember.dispatch import result_dtype
+from ember.tensor import Tensor
 
 __all__ = [
     "sum",
@@ -45,6 +49,12 @@ __all__ = [
     "all",
     "any",
     "count_nonzero",
+    "diff",
+    "trapezoid",
+    "cumulative_trapezoid",
+    "cov",
+    "corrcoef",
+    "renorm",
 ]
 
 
@@ -580,3 +590,273 @@ logcumsumexp = Op("logcumsumexp", _logcumsumexp)
 all = Op("all", _all)
 any = Op("any", _any)
 count_nonzero = Op("count_nonzero", _count_nonzero)
+
+
+# ---- composites: differences, integrals, covariance, renorm ----------------------
+
+
+def _slice(x, axis, start, stop):
+    """``x[start:stop]`` along ``axis`` (a view), for non-negative ``start <= stop``."""
+    return OPS["narrow"](x, axis, start, stop - start)
+
+
+def _first_last(x, axis):
+    n = x.shape[axis]
+    return _slice(x, axis, 0, 1).squeeze(axis), _slice(x, axis, n - 1, n).squeeze(axis)
+
+
+def _diff_edge(name, t, input, axis):
+    """Check a ``prepend``/``append`` tensor (or None) against ``input``."""
+    if t is None:
+        return None
+    if not isinstance(t, Tensor):
+        raise TypeError(f"diff: argument {name!r} must be Tensor, not {type(t).__name__}")
+    if t.ndim != input.ndim:
+        raise RuntimeError("diff: diff expects prepend or append to be the same dimension as input")
+    for d, (a, b) in enumerate(zip(input.shape, t.shape)):
+        if d != axis and a != b:
+            raise RuntimeError(
+                "diff: diff expects the shape of tensor to prepend or append to match that of "
+                f"input except along the differencing dimension; input.size({d}) = {a}, but "
+                f"got tensor.size({d}) = {b}"
+            )
+    return t
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """The ``n``-th forward difference ``out[i] = input[i + 1] - input[i]`` along ``dim``.
+
+    ``prepend`` and ``append`` are joined to ``input`` along ``dim`` first; bool inputs
+    give ``input[i + 1] != input[i]``. Each difference shortens ``dim`` by one.
+
+    >>> ember.diff(ember.tensor([1, 4, 9, 16]))
+    tensor([3, 5, 7])
+    """
+    if input.ndim == 0:
+        raise RuntimeError("diff: diff expects input to be at least one-dimensional")
+    n = operator.index(n)
+    if n < 0:
+        raise RuntimeError(f"diff: order must be non-negative but got {n}")
+    axis = wrap_dim(dim, input.ndim, "diff")
+    edges = [_diff_edge(k, t, input, axis) for k, t in (("prepend", prepend), ("append", append))]
+    x = input
+    if prepend is not None or append is not None:
+        x = OPS["cat"]([t for t in (edges[0], input, edges[1]) if t is not None], axis)
+    step = OPS["logical_xor"] if x.dtype.name == "bool" else OPS["sub"]
+    for _ in range(n):
+        size = x.shape[axis]
+        if size == 0:
+            break
+        x = step(_slice(x, axis, 1, size), _slice(x, axis, 0, size - 1))
+    return x
+
+
+def _integration_axis(name, y, dim):
+    if y.ndim == 0:
+        raise IndexError(f"{name}: Dimension specified as {dim} but tensor has no dimensions")
+    if y.dtype.name == "bool":
+        raise RuntimeError(f"{name}: received a bool input for `y`, but bool is not supported")
+    return wrap_dim(dim, y.ndim, name)
+
+
+def _spacing(name, x, y, axis):
+    """The differences of the sample points ``x`` along ``axis``, broadcastable to ``y``."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}: x must be a tensor, got {type(x).__name__} (use dx=)")
+    if x.dtype.name == "bool":
+        raise RuntimeError(f"{name}: received a bool input for `x`, but bool is not supported")
+    if x.ndim == 1:  # one point per sample: viewed along dim
+        if x.shape[0] != y.shape[axis]:
+            raise RuntimeError(f"{name}: There must be one `x` value for each sample point")
+        x = x.reshape((1,) * axis + (-1,) + (1,) * (y.ndim - axis - 1))
+    elif x.ndim < y.ndim:
+        x = x.reshape((1,) * (y.ndim - x.ndim) + tuple(x.shape))
+    size = x.shape[axis]
+    return _slice(x, axis, 1, size) - _slice(x, axis, 0, size - 1 if size else 0)
+
+
+def _step(name, x, dx):
+    if x is not None and dx is not None:
+        raise TypeError(f"{name}: give the sample points x or their spacing dx, not both")
+    if dx is None:
+        return 1
+    if isinstance(dx, (bool, complex)) or not isinstance(dx, (int, float)):
+        raise RuntimeError(f"{name}: Currently, we only support dx as a real number.")
+    return dx
+
+
+def _pairs(y, axis):
+    """``y[:-1] + y[1:]`` along ``axis``: each interval's two ends."""
+    n = y.shape[axis]
+    return _slice(y, axis, 0, n - 1) + _slice(y, axis, 1, n)
+
+
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The integral of ``y`` along ``dim`` by the trapezoidal rule.
+
+    Samples are ``dx`` apart (default 1), or at the points ``x`` (1-D with one point
+    per sample, or broadcastable to ``y``). An empty ``dim`` integrates to zero.
+
+    >>> ember.trapezoid(ember.tensor([1.0, 2.0, 4.0]))
+    tensor(4.5000)
+    """
+    axis = _integration_axis("trapezoid", y, dim)
+    step = _step("trapezoid", x, dx)
+    if y.shape[axis] == 0:
+        return OPS["sum"](y, axis)
+    if x is None:  # PyTorch's formula: the sum less half of each end, times the step
+        first, last = _first_last(y, axis)
+        return (OPS["sum"](y, axis) - (first + last) * 0.5) * step
+    return OPS["sum"](_spacing("trapezoid", x, y, axis) * _pairs(y, axis), axis) / 2.0
+
+
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """The running trapezoidal integral of ``y`` along ``dim`` (one element shorter).
+
+    Arguments as :func:`trapezoid`.
+
+    >>> ember.cumulative_trapezoid(ember.tensor([1.0, 2.0, 4.0]))
+    tensor([1.5000, 4.5000])
+    """
+    axis = _integration_axis("cumulative_trapezoid", y, dim)
+    step = _step("cumulative_trapezoid", x, dx)
+    if y.shape[axis] == 0:
+        return y * step
+    if x is None:
+        return OPS["cumsum"](_pairs(y, axis) * (step / 2.0), axis)
+    dxs = _spacing("cumulative_trapezoid", x, y, axis)
+    return OPS["cumsum"](_pairs(y, axis) * dxs, axis) / 2.0
+
+
+def _cov_weight(name, w, n, integral):
+    kind = "integral" if integral else "floating point"
+    if w.ndim > 1:
+        raise RuntimeError(
+            f"cov: expected {name} to have one or fewer dimensions but got {name} with "
+            f"{w.ndim} dimensions"
+        )
+    if (w.dtype.is_floating_point or w.dtype.name == "bool") == integral or w.dtype.is_complex:
+        raise RuntimeError(
+            f"cov: expected {name} to have {kind} dtype but got {name} with {w.dtype.name} dtype"
+        )
+    if w.numel() != n:
+        raise RuntimeError(
+            f"cov: expected {name} to have the same numel as there are observations in the "
+            f"input but got {w.numel()} != {n}"
+        )
+    if n and bool(w.min() < 0):
+        raise RuntimeError(f"cov: {name} cannot be negative")
+    return w
+
+
+def _cov_norm(w, w_sum, aweights, correction):
+    """The divisor: ``w_sum - correction``, with aweights the effective count's."""
+    if w is not None and aweights is not None and correction != 0:
+        factor = w_sum - correction * OPS["sum"](w * aweights) / w_sum
+    else:
+        factor = w_sum - correction
+    if float(factor) <= 0:
+        warnings.warn(
+            "cov(): degrees of freedom is <= 0. Correction should be strictly less than the "
+            "number of observations.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return 0
+    return factor
+
+
+def _at_most_2d(name, input):
+    if input.ndim > 2:
+        raise RuntimeError(
+            f"{name}: expected input to have two or fewer dimensions but got an input with "
+            f"{input.ndim} dimensions"
+        )
+
+
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """The covariance matrix of the variables in the rows of ``input`` (observations in
+    columns); a 1-D input is one variable and gives a 0-d variance.
+
+    Args:
+        correction: divide by ``N - correction`` (1: unbiased, 0: the maximum likelihood
+            estimate).
+        fweights: integer repeat counts of each observation.
+        aweights: floating importance weights of each observation.
+
+    >>> ember.cov(ember.tensor([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]]))
+    tensor([[ 1., -1.],
+            [-1.,  1.]])
+    """
+    _at_most_2d("cov", input)
+    if input.dtype.name == "bool":
+        raise RuntimeError("cov: bool dtype is not supported for input")
+    x = input.reshape(1, -1) if input.ndim < 2 else input
+    n = x.shape[1]
+    w = None if fweights is None else _cov_weight("fweights", fweights, n, True)
+    if aweights is not None:
+        aw = _cov_weight("aweights", aweights, n, False)
+        w = aw if w is None else w * aw
+    w_sum = n if w is None else OPS["sum"](w)
+    if w is not None and not bool(w_sum != 0):
+        raise RuntimeError("cov: weights sum to zero, can't be normalized")
+    weighted = x if w is None else x * w
+    centred = x - (OPS["sum"](weighted, 1) / w_sum).unsqueeze(1)
+    weighted = centred if w is None else centred * w
+    c = OPS["mm"](centred, OPS["conj"](weighted.t()))
+    return (c / _cov_norm(w, w_sum, aweights, correction)).squeeze()
+
+
+def corrcoef(input):
+    """Pearson correlation coefficients of the variables in the rows of ``input``.
+
+    The covariance normalised by the standard deviations, clipped to [-1, 1]; a 1-D
+    input gives 1 (nan when its variance is 0, nan or inf).
+
+    >>> ember.corrcoef(ember.tensor([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]]))
+    tensor([[ 1., -1.],
+            [-1.,  1.]])
+    """
+    _at_most_2d("corrcoef", input)
+    c = cov(input)
+    if c.ndim == 0:
+        return c / c
+    d = OPS["diagonal"](c)
+    stddev = OPS["sqrt"](OPS["real"](d) if d.dtype.is_complex else d)
+    c = c / stddev.reshape(-1, 1) / stddev.reshape(1, -1)
+    if c.dtype.is_complex:  # each part clipped: the best cheap bound on |c| <= 1
+        clip = lambda part: OPS["clamp"](part, -1, 1)
+        return OPS["complex"](clip(OPS["real"](c)), clip(OPS["imag"](c)))
+    return OPS["clamp"](c, -1, 1)
+
+
+def renorm(input, p, dim, maxnorm):
+    """``input`` with each slice along ``dim`` whose ``p``-norm exceeds ``maxnorm``
+    scaled down to norm ``maxnorm`` (as PyTorch: by ``maxnorm / (norm + 1e-7)``).
+
+    >>> ember.renorm(ember.ones(2, 4), 2, 0, 1.0)  # each row: norm 2 -> 1
+    tensor([[0.5000, 0.5000, 0.5000, 0.5000],
+            [0.5000, 0.5000, 0.5000, 0.5000]])
+    """
+    for name, v in (("p", p), ("maxnorm", maxnorm)):
+        if isinstance(v, complex):
+            raise RuntimeError(f"renorm: {name} must be real-valued")
+    if p <= 0:
+        raise RuntimeError(f"renorm: non-positive-norm not supported, got p={p}")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if input.ndim <= 1:
+        raise RuntimeError(
+            f"renorm: input needs at least 2 dimensions, got {input.ndim} dimensions"
+        )
+    if not input.dtype.is_floating_point and not input.dtype.is_complex:
+        raise RuntimeError(f"renorm: expected a floating point input, got {input.dtype.name}")
+    axis = wrap_dim(dim, input.ndim, "renorm")
+    dims = tuple(d for d in range(input.ndim) if d != axis)
+    norm = OPS["linalg_vector_norm"](input, p, dims, True)
+    factor = OPS["where"](norm > maxnorm, maxnorm / (norm + 1e-7), 1.0)
+    return input * factor.to(input.dtype)
+
+
+for _method in ("diff", "cov", "corrcoef", "renorm"):  # Tensor methods too, as in PyTorch
+    setattr(Tensor, _method, globals()[_method])

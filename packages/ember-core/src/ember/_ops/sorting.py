@@ -1,4 +1,5 @@
-"""Sort-based reductions: sort, topk, kthvalue, median, mode, quantile, unique, histograms.
+"""Sort-based reductions: sort, topk, kthvalue, median, mode, quantile, unique, histograms,
+and searches in sorted sequences (searchsorted, bucketize, isin).
 
 nan sorts as the largest value throughout, as in PyTorch. Where PyTorch fixes a tie rule
 it is followed (sort and argsort are stable; mode reports the last occurrence); where it
@@ -31,6 +32,9 @@ __all__ = [
     "unique_consecutive",
     "bincount",
     "histc",
+    "searchsorted",
+    "bucketize",
+    "isin",
 ]
 
 
@@ -459,6 +463,114 @@ def _histc(xp, x, bins=100, min=0, max=0):
     return xp.bincount(where, minlength=bins).astype(x.dtype)
 
 
+# ---- searching sorted sequences --------------------------------------------------
+
+
+def _side(right, side):
+    """PyTorch's ``right``/``side`` pair as NumPy's ``side``."""
+    if side is None:
+        return "right" if right else "left"
+    if side not in ("left", "right"):
+        raise RuntimeError(f"searchsorted: side can only be 'left' or 'right' but got {side!r}")
+    if right and side == "left":
+        raise RuntimeError(
+            "searchsorted: side and right can't be set to opposites, got side of left "
+            "while right was True"
+        )
+    return side
+
+
+def _check_search_shapes(seq, values, scalar):
+    if scalar and seq.ndim != 1:
+        raise RuntimeError(
+            "searchsorted: input value can be a scalar only when boundaries tensor dimension "
+            f"is 1, but got boundaries tensor dim({seq.ndim})"
+        )
+    if seq.ndim == 0 or (seq.ndim > 1 and seq.shape[:-1] != values.shape[:-1]):
+        raise RuntimeError(
+            "searchsorted: boundaries tensor should be 1 dimension or the first N-1 dimensions "
+            "of boundaries tensor and input value tensor must match, but got boundaries tensor "
+            f"{list(seq.shape)} and input value tensor {list(values.shape)}"
+        )
+
+
+def _apply_sorter(xp, seq, sorter):
+    """``seq`` put in order by ``sorter`` (int64 indices along its last dim)."""
+    if sorter.dtype != np.int64:
+        raise RuntimeError(
+            f"searchsorted: sorter must be a tensor of long dtype but got dtype "
+            f"{_dt.from_numpy(sorter.dtype).name}"
+        )
+    if sorter.shape != seq.shape:
+        raise RuntimeError(
+            f"searchsorted: boundary and sorter must have the same size, but got boundary "
+            f"tensor {list(seq.shape)} and sorter tensor {list(sorter.shape)}"
+        )
+    if sorter.size and (int(sorter.min()) < 0 or int(sorter.max()) >= seq.shape[-1]):
+        raise RuntimeError("searchsorted: sorter index out of range")
+    return xp.take_along_axis(seq, sorter, axis=-1)
+
+
+def _searchsorted(xp, seq, values, *, out_int32=False, right=False, side=None, sorter=None):
+    """Where each of ``input`` would be inserted in ``sorted_sequence`` to keep it sorted.
+
+    Args:
+        sorted_sequence: sorted along its last dim; 1-D, or with the leading dims of
+            ``input`` (each row of ``input`` then searches its own row).
+        input: a tensor or a Python number (then ``sorted_sequence`` must be 1-D).
+        right: the index after equal values (``side='right'``), not before them.
+        sorter: int64 indices that sort ``sorted_sequence`` when it is not sorted.
+        out_int32: int32 indices instead of int64.
+
+    >>> ember.searchsorted(ember.tensor([1, 3, 5]), ember.tensor([3, 6]))
+    tensor([1, 3])
+    """
+    side = _side(right, side)
+    scalar = not isinstance(values, xp.ndarray)
+    values = xp.asarray(values)
+    _check_search_shapes(seq, values, scalar)
+    if sorter is not None:
+        seq = _apply_sorter(xp, seq, sorter)
+    dtype = np.int32 if out_int32 else np.int64
+    if seq.ndim == 1:
+        return xp.searchsorted(seq, values, side=side).astype(dtype)
+    rows, n = seq.reshape(-1, seq.shape[-1]), values.shape[-1]
+    flat = values.reshape(rows.shape[0], n)
+    out = xp.empty(flat.shape, dtype=dtype)
+    for i in range(rows.shape[0]):  # NumPy searches one sorted row at a time
+        out[i] = xp.searchsorted(rows[i], flat[i], side=side)
+    return out.reshape(values.shape)
+
+
+def _bucketize(xp, values, boundaries, *, out_int32=False, right=False):
+    """The bucket of each element of ``input`` given sorted 1-D ``boundaries``.
+
+    Bucket ``i`` holds ``boundaries[i-1] < x <= boundaries[i]`` (``right=False``) or
+    ``boundaries[i-1] <= x < boundaries[i]`` (``right=True``); ``input`` may be a number.
+
+    >>> ember.bucketize(ember.tensor([1, 5, 9]), ember.tensor([2, 5, 8]))
+    tensor([0, 1, 3])
+    """
+    if boundaries.ndim != 1:
+        raise RuntimeError(
+            f"bucketize: boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})"
+        )
+    return _searchsorted(xp, boundaries, values, out_int32=out_int32, right=right)
+
+
+def _isin(xp, elements, test_elements, *, assume_unique=False, invert=False):
+    """Whether each element of ``elements`` occurs in ``test_elements`` (bool, its shape).
+
+    Either argument may be a Python number; nan is in nothing. ``invert`` gives the
+    opposite, ``assume_unique`` lets both be taken as holding no repeats (faster).
+    """
+    for name, a in (("elements", elements), ("test_elements", test_elements)):
+        if isinstance(a, (bool, np.bool_)) or getattr(a, "dtype", None) == np.bool_:
+            raise RuntimeError(f"isin: Unsupported input type encountered for {name}: bool")
+    elements, test = xp.asarray(elements), xp.asarray(test_elements)
+    return xp.isin(elements, test, assume_unique=assume_unique, invert=invert)
+
+
 sort = Op("sort", _sort, returns=return_types.sort)
 argsort = Op("argsort", _argsort_kernel)
 msort = Op("msort", _msort)
@@ -473,3 +585,6 @@ unique = Op("unique", _unique)
 unique_consecutive = Op("unique_consecutive", _unique_consecutive)
 bincount = Op("bincount", _bincount)
 histc = Op("histc", _histc)
+searchsorted = Op("searchsorted", _searchsorted, method=False)
+bucketize = Op("bucketize", _bucketize, method=False)
+isin = Op("isin", _isin, method=False)

@@ -133,3 +133,5 @@ DERIVATIVES["quantile"] = _quantile_rule(nan_aware=False)
 DERIVATIVES["nanquantile"] = _quantile_rule(nan_aware=True)
 for _name in ("argsort", "unique", "unique_consecutive", "bincount", "histc"):
     DERIVATIVES[_name] = NOT_DIFFERENTIABLE
+for _name in ("searchsorted", "bucketize", "isin"):
+    DERIVATIVES[_name] = NOT_DIFFERENTIABLE

@@ -362,3 +362,79 @@ def _histc_samples(make):
 
 
 OpInfo("histc", histc_ref, _histc_samples, grad_order=0)
+
+
+# ---- searching sorted sequences --------------------------------------------------
+
+
+def _count_below(seq, values, inclusive):
+    """How many of each row of ``seq`` lie below each value (at or below if inclusive):
+    the insertion point, counted rather than searched."""
+    values = np.asarray(values)
+    if seq.ndim == 1:
+        below = seq <= values[..., None] if inclusive else seq < values[..., None]
+    else:
+        pairs = (seq[..., None, :], values[..., :, None])
+        below = pairs[0] <= pairs[1] if inclusive else pairs[0] < pairs[1]
+    return below.sum(-1).astype(np.int64)
+
+
+def searchsorted_ref(seq, values, *, out_int32=False, right=False, side=None, sorter=None):
+    if sorter is not None:  # keyword tensors reach the reference unconverted
+        sorter = _numpy(sorter) if isinstance(sorter, ember.Tensor) else sorter
+        seq = np.take_along_axis(seq, sorter, axis=-1)
+    out = _count_below(seq, values, right or side == "right")
+    return out.astype(np.int32) if out_int32 else out
+
+
+def bucketize_ref(values, boundaries, *, out_int32=False, right=False):
+    out = _count_below(boundaries, values, right)
+    return out.astype(np.int32) if out_int32 else out
+
+
+def isin_ref(elements, test_elements, *, assume_unique=False, invert=False):
+    found = (np.asarray(elements)[..., None] == np.asarray(test_elements).reshape(-1)).any(-1)
+    return ~found if invert else found
+
+
+def _sorted(make, *shape):
+    return make(*shape).sort(-1).values
+
+
+def _searchsorted_samples(make):
+    seq = _sorted(make, 7)
+    yield SampleInput(seq, make(3, 4))
+    yield SampleInput(seq, make(5), right=True)
+    yield SampleInput(seq, make(5), side="right", out_int32=True)
+    yield SampleInput(_sorted(make, 2, 3, 6), make(2, 3, 4))  # batched: a row per row
+    yield SampleInput(_sorted(make, 4, 5), make(4, 2), side="left")
+    yield SampleInput(seq, 3)
+    yield SampleInput(seq, scalar(make))
+    unsorted = make(6)
+    yield SampleInput(unsorted, make(4), sorter=unsorted.argsort())
+    yield SampleInput(make(0), make(3))
+    yield SampleInput(seq, make(0, 2))
+
+
+def _bucketize_samples(make):
+    edges = _sorted(make, 5)
+    yield SampleInput(make(3, 4), edges)
+    yield SampleInput(make(6), edges, right=True)
+    yield SampleInput(make(2, 3), edges, out_int32=True, right=False)
+    yield SampleInput(2, edges)
+    yield SampleInput(make(0, 3), edges)
+
+
+def _isin_samples(make):
+    yield SampleInput(make(3, 4), make(6))
+    yield SampleInput(make(5), make(2, 3), invert=True)
+    yield SampleInput(make(4, 2), make(8), assume_unique=False)
+    yield SampleInput(make(6), 3)
+    yield SampleInput(2, make(7))
+    yield SampleInput(make(0, 2), make(3))
+    yield SampleInput(make(4), make(0), invert=True)
+
+
+OpInfo("searchsorted", searchsorted_ref, _searchsorted_samples, ALL_NUMERIC, grad_order=0)
+OpInfo("bucketize", bucketize_ref, _bucketize_samples, ALL_NUMERIC, grad_order=0)
+OpInfo("isin", isin_ref, _isin_samples, ALL_NUMERIC, grad_order=0)
