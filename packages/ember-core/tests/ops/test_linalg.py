@@ -374,3 +374,157 @@ def test_empty_and_batched_inputs():
     assert LA.inv(ember.zeros(0, 3, 3)).shape == (0, 3, 3)
     assert LA.det(spd(3, (2, 2))).shape == (2, 2)
     assert LA.svdvals(ember.zeros(0, 3)).shape == (0,)
+
+
+# ---- legacy top-level solvers and factorizations ----------------------------------------
+
+
+def _unit(n, batch=()):
+    """A well-conditioned (batch of) square matrices."""
+    return ember.from_numpy(rand(*batch, n, n, low=-1, high=1).numpy() + n * np.eye(n))
+
+
+def test_triangular_solve_flags_and_broadcasting():
+    a, b = _unit(3, (2, 1)), rand(4, 3, 2, seed=1)
+    an, bn = a.numpy(), b.numpy()
+    for upper in (True, False):
+        for transpose in (False, True):
+            for unit in (False, True):
+                tri = np.triu(an) if upper else np.tril(an)
+                if unit:
+                    tri = tri - np.eye(3) * np.diagonal(tri, 0, -2, -1)[..., None] + np.eye(3)
+                tri = np.swapaxes(tri, -1, -2) if transpose else tri
+                out = ember.triangular_solve(b, a, upper, transpose, unit)
+                assert_close(out.solution, np.linalg.solve(tri, np.broadcast_to(bn, (2, 4, 3, 2))))
+    out = b.triangular_solve(a)
+    assert type(out).__name__ == "triangular_solve"
+    assert out._fields == ("solution", "cloned_coefficient")
+    assert out.cloned_coefficient.shape == (2, 4, 3, 3)
+    assert_close(out.cloned_coefficient, np.broadcast_to(an, (2, 4, 3, 3)))
+
+
+@pytest.mark.parametrize(
+    "fn, args, match",
+    [
+        (ember.triangular_solve, (rand(3), _unit(3)), "triangular_solve: expected b to have at"),
+        (ember.triangular_solve, (rand(2, 2), _unit(3)), "each b matrix is 2 by 2"),
+        (ember.triangular_solve, (rand(3, 2), rand(3, 4)), "triangular_solve: A must be batches"),
+        (ember.triangular_solve, (rand(3, 2, dtype=ember.float32), _unit(3)), "same dtype"),
+        (ember.triangular_solve, (rand(2, 3, 1), _unit(3, (3,))), r"batch dimensions \(3,\)"),
+        (ember.cholesky_solve, (rand(3), _unit(3)), "cholesky_solve: expected B to have at"),
+        (ember.cholesky_solve, (rand(2, 2), _unit(3)), "cholesky_solve: incompatible matrix"),
+        (ember.cholesky_inverse, (rand(3, 4),), "cholesky_inverse: A must be batches"),
+        (ember.cholesky_inverse, (rand(3),), "cholesky_inverse: the input must have at least"),
+        (
+            ember.lu_solve,
+            (rand(3, 1), _unit(3), ember.ones(3)),
+            "lu_solve: pivots must be an int32",
+        ),
+        (ember.lu_solve, (rand(3, 1), _unit(3), ember.ones(2, dtype=ember.int32)), "3 pivots"),
+        (ember.lu_unpack, (_unit(3), ember.full((3,), 4, dtype=ember.int32)), "between 1 and 3"),
+        (ember.lu, (ember.ones(3, 3, dtype=ember.int64),), "linalg_lu_factor_ex: expected a float"),
+        (ember.svd, (rand(3), True, False), "svd: the input must have at least 2 dimensions"),
+    ],
+)
+def test_legacy_solver_errors(fn, args, match):
+    with pytest.raises(RuntimeError, match=match):
+        fn(*args)
+
+
+def test_triangular_solve_of_a_singular_matrix_raises():
+    a = t([[0.0, 1.0], [0.0, 1.0]])
+    with pytest.raises(
+        LA.LinAlgError, match=r"^triangular_solve: the triangular matrix is singular"
+    ):
+        ember.triangular_solve(t([[1.0], [1.0]]), a)
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_solve_and_inverse(upper):
+    a = spd(3, batch=(2,))
+    f = LA.cholesky(a, upper=upper)
+    b = rand(3, 2, seed=2)
+    expected = np.linalg.solve(a.numpy(), np.broadcast_to(b.numpy(), (2, 3, 2)))
+    assert_close(ember.cholesky_solve(b, f, upper), expected)
+    assert_close(b.cholesky_solve(f, upper=upper), expected)
+    inv = f.cholesky_inverse(upper)
+    assert_close(inv, np.linalg.inv(a.numpy()))
+    assert_close(inv, inv.mT)  # symmetric by construction
+    noisy = f + (f.tril(-1) if upper else f.triu(1)) * 5  # the other triangle is not read
+    assert_close(ember.cholesky_inverse(noisy, upper), inv)
+
+
+def test_cholesky_solve_complex():
+    a = spd(3, dtype=ember.complex128)
+    b = rand(3, 2, dtype=ember.complex128, seed=3)
+    x = ember.cholesky_solve(b, LA.cholesky(a))
+    assert_close(x, np.linalg.solve(a.numpy(), b.numpy()))
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4), (3, 5), (5, 3), (0, 0)])
+def test_lu_and_lu_unpack_rebuild_the_input(shape):
+    a = rand(*shape)
+    lu, piv = ember.lu(a)
+    assert piv.dtype == ember.int32 and piv.shape == (*shape[:-2], min(shape[-2:]))
+    P, L, U = ember.lu_unpack(lu, piv)
+    assert_close(P @ L @ U, a.numpy())
+    k = min(shape[-2:])
+    assert L.shape == (*shape[:-2], shape[-2], k) and U.shape == (*shape[:-2], k, shape[-1])
+    assert_close(L, np.tril(L.numpy(), -1) + np.eye(shape[-2], k))
+
+
+def test_lu_infos_and_singular_inputs():
+    out = ember.lu(t([[1.0, 2.0], [2.0, 4.0]]), get_infos=True)
+    assert out._fields == ("LU", "pivots", "info")
+    assert_close(out.LU, [[2.0, 4.0], [0.5, 0.0]])
+    assert out.pivots.tolist() == [2, 2] and out.info.item() == 2
+    assert len(rand(2, 3, 3).lu()) == 2
+    assert ember.lu(rand(2, 3, 3), get_infos=True).info.tolist() == [0, 0]
+    with pytest.raises(RuntimeError, match=r"^linalg_lu_factor_ex: LU without pivoting"):
+        ember.lu(rand(3, 3), pivot=False)
+
+
+def test_linalg_lu_factor_and_lu_factor_ex():
+    a = rand(2, 3, 3)
+    lu, piv = LA.lu_factor(a)
+    P, L, U = ember.lu_unpack(lu, piv)
+    assert_close(P @ L @ U, a.numpy())
+    ex = LA.lu_factor_ex(t([[1.0, 2.0], [2.0, 4.0]]))
+    assert ex._fields == ("LU", "pivots", "info") and ex.info.item() == 2
+    with pytest.raises(LA.LinAlgError, match=r"U\[2,2\] is zero"):
+        LA.lu_factor(t([[1.0, 2.0], [2.0, 4.0]]))
+
+
+def test_lu_unpack_partial_outputs():
+    lu, piv = ember.lu(rand(3, 3))
+    P, L, U = ember.lu_unpack(lu, piv, unpack_data=False)
+    assert P.shape == (3, 3) and L.numel() == 0 and U.numel() == 0
+    P, L, U = ember.lu_unpack(lu, piv, unpack_pivots=False)
+    assert P.numel() == 0 and L.shape == (3, 3)
+
+
+def test_lu_solve_broadcasts_batches():
+    a, b = _unit(4, (2, 1)), rand(3, 4, 2, seed=4)
+    lu, piv = a.lu()
+    expected = np.linalg.solve(a.numpy(), np.broadcast_to(b.numpy(), (2, 3, 4, 2)))
+    assert_close(ember.lu_solve(b, lu, piv), expected)
+    assert_close(b.lu_solve(lu, piv), expected)
+
+
+def test_legacy_qr_and_svd():
+    a = rand(2, 4, 3)
+    Q, R = ember.qr(a)
+    assert Q.shape == (2, 4, 3) and R.shape == (2, 3, 3)
+    out = a.qr(some=False)
+    assert type(out).__name__ == "qr" and out.Q.shape == (2, 4, 4) and out.R.shape == (2, 4, 3)
+    assert_close(out.Q @ out.R, a.numpy())
+    U, S, V = ember.svd(a)
+    assert U.shape == (2, 4, 3) and V.shape == (2, 3, 3)
+    assert_close((U * S.unsqueeze(-2)) @ V.mT, a.numpy())
+    assert a.svd(some=False).U.shape == (2, 4, 4)
+    out = ember.svd(a, compute_uv=False)
+    assert out._fields == ("U", "S", "V")
+    assert out.U.shape == (2, 4, 4) and out.V.shape == (2, 3, 3)
+    assert not out.U.numpy().any() and not out.V.numpy().any()
+    assert_close(out.S, np.linalg.svd(a.numpy(), compute_uv=False))
+    assert ember.qr is not LA.qr and ember.svd is not LA.svd

@@ -252,3 +252,96 @@ def test_logdet_pinverse_cholesky_match_torch(dtype):
         out = getattr(ember, name)(ember.from_numpy(a), **kw)
         assert out.dtype.name == str(expected.dtype), name
         np.testing.assert_allclose(out.numpy(), expected, rtol=rtol, atol=rtol, err_msg=name)
+
+
+# ---- legacy solvers and factorizations: triangular_solve, cholesky_*, lu*, qr, svd ---------
+
+
+def _both(a):
+    return ember.from_numpy(a), torch.from_numpy(a)
+
+
+# torch's deprecation notes for its legacy forms (triangular_solve, lu, qr, svd...)
+legacy = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex128])
+@legacy
+def test_legacy_solvers_match_torch(dtype):
+    rng = np.random.default_rng(1)
+    a = rng.uniform(-1, 1, (2, 1, 3, 3)) + 3 * np.eye(3)
+    b = rng.uniform(-1, 1, (4, 3, 2))
+    if np.dtype(dtype).kind == "c":
+        a, b = a + 0.5j * rng.uniform(-1, 1, a.shape), b - 0.5j * rng.uniform(-1, 1, b.shape)
+    (ea, ta), (eb, tb) = _both(a.astype(dtype)), _both(b.astype(dtype))
+    for kw in ({}, {"upper": False}, {"transpose": True}, {"unitriangular": True}):
+        ours, theirs = ember.triangular_solve(eb, ea, **kw), torch.triangular_solve(tb, ta, **kw)
+        for x, y in zip(ours, theirs):
+            assert_matches(x, y, f"triangular_solve{kw}")
+    for upper in (False, True):
+        # A dominant real diagonal (a Cholesky factor's is real): a valid factor.
+        f = _both((a - 1j * np.imag(a) * np.eye(3) if a.dtype.kind == "c" else a).astype(dtype))
+        assert_matches(
+            ember.cholesky_solve(eb, f[0], upper), torch.cholesky_solve(tb, f[1], upper), "cs"
+        )
+        assert_matches(
+            ember.cholesky_inverse(f[0], upper), torch.cholesky_inverse(f[1], upper), "ci"
+        )
+    lu, tlu = ember.lu(ea), torch.lu(ta)
+    assert_matches(ember.lu_solve(eb, *lu), torch.lu_solve(tb, *tlu), "lu_solve")
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4), (3, 5), (5, 3), (2, 2, 4)])
+@pytest.mark.parametrize("dtype", [np.float64, np.complex64])
+@legacy
+def test_lu_and_lu_unpack_match_torch(shape, dtype):
+    rng = np.random.default_rng(2)
+    a = rng.uniform(-2, 2, shape) + (1j * rng.uniform(-2, 2, shape) if dtype == np.complex64 else 0)
+    ea, ta = _both(a.astype(dtype))
+    ours, theirs = ember.lu(ea, get_infos=True), torch.lu(ta, get_infos=True)
+    for x, y in zip(ours, theirs):
+        assert_matches(x, y, f"lu{shape}")
+    for x, y in zip(ember.lu_unpack(*ours[:2]), torch.lu_unpack(*theirs[:2])):
+        assert_matches(x, y, f"lu_unpack{shape}")
+
+
+def test_linalg_lu_factor_matches_torch():
+    a = np.random.default_rng(3).uniform(-2, 2, (2, 4, 4))
+    ea, ta = _both(a)
+    for x, y in zip(ember.linalg.lu_factor(ea), torch.linalg.lu_factor(ta)):
+        assert_matches(x, y, "lu_factor")
+    singular = [[1.0, 2.0], [2.0, 4.0]]
+    ours, theirs = (
+        ember.linalg.lu_factor_ex(ember.tensor(singular)),
+        torch.linalg.lu_factor_ex(torch.tensor(singular)),
+    )
+    for x, y in zip(ours, theirs):
+        assert_matches(x, y, "lu_factor_ex")
+
+
+@legacy
+def test_lu_of_singular_matrices_matches_torch():
+    for a in ([[1.0, 2.0], [2.0, 4.0]], [[0.0, 0.0], [0.0, 0.0]], [[0.0, 1.0], [0.0, 1.0]]):
+        ours, theirs = (
+            ember.lu(ember.tensor(a), get_infos=True),
+            torch.lu(torch.tensor(a), get_infos=True),
+        )
+        for x, y in zip(ours, theirs):
+            assert_matches(x, y, f"lu({a})")
+
+
+@pytest.mark.parametrize("kw", [{}, {"some": False}, {"compute_uv": False}])
+@legacy
+def test_legacy_qr_and_svd_match_torch(kw):
+    a = np.random.default_rng(3).uniform(-1, 1, (2, 4, 3))
+    ea, ta = _both(a)
+    ours, theirs = ember.svd(ea, **kw), torch.svd(ta, **kw)
+    assert [tuple(x.shape) for x in ours] == [tuple(y.shape) for y in theirs]
+    assert_matches(ours.S, theirs.S, f"svd{kw}")
+    if kw.get("compute_uv", True):  # singular vectors are unique up to signs
+        _compare_abs((ours.U, ours.V), (theirs.U, theirs.V), f"svd{kw}")
+    else:
+        assert_matches(ours.U, theirs.U, "svd U")
+        assert_matches(ours.V, theirs.V, "svd V")
+    if "compute_uv" not in kw:
+        _compare_abs(ember.qr(ea, **kw), torch.qr(ta, **kw), f"qr{kw}")

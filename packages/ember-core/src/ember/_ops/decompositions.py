@@ -271,6 +271,61 @@ def _eigvals(xp, A):
     return _general_eig(xp, A, False)
 
 
+def _lu_factor_ex(xp, A, *, pivot=True, check_errors=False):
+    """LU factorization with partial pivoting ``A = P @ L @ U``, packed as LAPACK getrf.
+
+    ``LU`` holds ``U`` on and above the diagonal and the unit-lower ``L`` below it;
+    ``pivots`` (int32, 1-based, one per row of the ``min(m, n)`` first) says that
+    row ``i`` was swapped with row ``pivots[i]``; ``info`` is 0, or the 1-based index
+    of the first zero pivot (the factorization is still completed). Rectangular and
+    batched inputs are accepted.
+
+    Returns:
+        a named tuple ``(LU, pivots, info)``.
+    """
+    check_float("linalg_lu_factor_ex", A)
+    matrices("linalg_lu_factor_ex", A)
+    if not pivot:
+        raise RuntimeError("linalg_lu_factor_ex: LU without pivoting is not implemented on the CPU")
+    batch, (m, n) = A.shape[:-2], A.shape[-2:]
+    size = int(np.prod(batch))  # not reshape(-1, ...): that fails for empty inputs
+    a = A.reshape((size, m, n)).copy()
+    rows = xp.arange(size)
+    k = min(m, n)
+    piv = xp.zeros((size, k), dtype=np.int32)
+    info = xp.zeros(size, dtype=np.int32)
+    for j in range(k):
+        col = a[:, j:, j]
+        # LAPACK's idamax/izamax: the first largest |re| + |im|, not the modulus.
+        mag = xp.abs(col.real) + xp.abs(col.imag) if col.dtype.kind == "c" else xp.abs(col)
+        p = xp.argmax(mag, axis=-1) + j
+        piv[:, j] = p + 1
+        row_j = a[:, j].copy()
+        a[:, j] = a[rows, p]
+        a[rows, p] = row_j
+        head = a[:, j, j]
+        zero = head == 0
+        info = xp.where((info == 0) & zero, j + 1, info).astype(np.int32)
+        # A zero pivot has a zero column below it: nothing to eliminate, as in getrf.
+        a[:, j + 1 :, j] /= xp.where(zero, 1, head)[:, None]
+        a[:, j + 1 :, j + 1 :] -= a[:, j + 1 :, j, None] * a[:, j, None, j + 1 :]
+    info = info.reshape(batch)
+    if check_errors and bool((info > 0).any()):
+        raise _lu_singular(info)
+    return a.reshape(A.shape), piv.reshape(batch + (k,)), info
+
+
+def _lu_singular(info):
+    flat = _host(info).reshape(-1)
+    i = int(np.argmax(flat > 0))
+    where = f"(Batch element {i}): " if info.ndim else ""
+    j = int(flat[i])
+    return LinAlgError(
+        f"linalg_lu_factor_ex: {where}U[{j},{j}] is zero and using it on lu_solve would "
+        "result in a division by zero."
+    )
+
+
 # Padé(13) coefficients and the scaling threshold of Higham (2005), "The scaling and
 # squaring method for the matrix exponential revisited", as scipy and PyTorch use them.
 _PADE13 = (
@@ -330,3 +385,9 @@ eigvalsh = Op("linalg_eigvalsh", _eigvalsh, method=False)
 eig = Op("linalg_eig", _eig, method=False, returns=_EIG)
 eigvals = Op("linalg_eigvals", _eigvals, method=False)
 matrix_exp = Op("linalg_matrix_exp", _matrix_exp, method=False)
+lu_factor_ex = Op(
+    "linalg_lu_factor_ex",
+    _lu_factor_ex,
+    method=False,
+    returns=named("linalg_lu_factor_ex", "LU pivots info"),
+)

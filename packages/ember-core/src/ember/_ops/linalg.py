@@ -15,6 +15,7 @@ import numpy as np
 
 from ember import dtypes as _dt
 from ember._ops import OPS, Op, wrap_dim, wrap_dims
+from ember._ops import creation as _creation
 from ember._ops import decompositions as _dec
 from ember._ops import products as _prod
 from ember._ops import shape as _shape
@@ -47,6 +48,8 @@ __all__ = [
     "eigvalsh",
     "eig",
     "eigvals",
+    "lu_factor",
+    "lu_factor_ex",
     "lstsq",
     "pinv",
     "matrix_rank",
@@ -401,6 +404,20 @@ matrix_power = Op("linalg_matrix_power", _matrix_power, method=False)
 cholesky, qr, svd, svdvals = _dec.cholesky, _dec.qr, _dec.svd, _dec.svdvals
 eigh, eigvalsh, eig, eigvals = _dec.eigh, _dec.eigvalsh, _dec.eig, _dec.eigvals
 matrix_exp = _dec.matrix_exp
+lu_factor_ex = _dec.lu_factor_ex
+_LU_FACTOR = _dec.named("linalg_lu_factor", "LU pivots")
+
+
+def lu_factor(A, *, pivot=True):
+    """The packed LU factorization ``(LU, pivots)`` of ``A = P @ L @ U`` (batched,
+    rectangular allowed), as LAPACK's getrf packs it; a zero pivot raises, since
+    solving with it would divide by zero (``lu_factor_ex`` reports it instead).
+
+    >>> LU, pivots = ember.linalg.lu_factor(A)
+    >>> P, L, U = ember.lu_unpack(LU, pivots)
+    """
+    LU, pivots, _ = lu_factor_ex(A, pivot=pivot, check_errors=True)
+    return _LU_FACTOR(LU, pivots)
 multi_dot, vecdot, matmul = _prod.linalg_multi_dot, _prod.linalg_vecdot, _prod.matmul
 
 
@@ -460,14 +477,241 @@ def cholesky_factor(input, upper=False):
     return cholesky(input, upper=upper)
 
 
-def _square_float(name, A):
+# ---- PyTorch's legacy solvers and factorizations, as composites of the ops above -------------
+# Each is built from differentiable ops (solve, the decompositions, tril/triu, matmul),
+# so gradients flow without a rule of its own.
+
+_TRIANGULAR_SOLVE = _dec.named("triangular_solve", "solution cloned_coefficient")
+_LU_WITH_INFO = _dec.named("_lu_with_info", "LU pivots info")
+_LU_UNPACK = _dec.named("lu_unpack", "P L U")
+_QR = _dec.named("qr", "Q R")
+_SVD = _dec.named("svd", "U S V")
+
+
+def _triangle(A, upper, unitriangular=False):
+    """The triangle of ``A`` that a triangular solver reads; the rest is taken as zero
+    (and the diagonal as ones when ``unitriangular``), so it gets no gradient."""
+    if not unitriangular:
+        return A.triu() if upper else A.tril()
+    strict = A.triu(1) if upper else A.tril(-1)
+    return strict + _creation.eye(A.shape[-1], dtype=A.dtype, device=A.device)
+
+
+def _tri_solve(name, T, B, left=True):
+    """``solve(T, B)`` for a triangular ``T`` and ``B`` of ``T``'s rank (never a vector),
+    with a zero on ``T``'s diagonal reported under ``name``."""
+    try:
+        return solve(T, B, left=left)
+    except LinAlgError:
+        raise LinAlgError(
+            f"{name}: the triangular matrix is singular (a zero on its diagonal)"
+        ) from None
+
+
+def _solve_operands(name, B, A, b_name="b"):
+    """``(B, A)`` checked as PyTorch's legacy solvers check them and broadcast to one batch.
+
+    ``A`` is a (batch of) square float matrices and ``B`` a matrix of as many rows;
+    broadcasting here also keeps :func:`solve` from reading ``B`` as a batch of vectors.
+    """
+    _square_float(name, A)
+    if not isinstance(B, Tensor):
+        raise TypeError(f"{name}: expected {b_name} to be a tensor, got {type(B).__name__}")
+    if B.ndim < 2:
+        raise RuntimeError(
+            f"{name}: expected {b_name} to have at least 2 dimensions, but it has {B.ndim}"
+        )
+    if B.dtype != A.dtype:
+        raise RuntimeError(
+            f"{name}: expected {b_name} and A to have the same dtype, but found {b_name} of "
+            f"type {B.dtype.name} and A of type {A.dtype.name}"
+        )
+    n = A.shape[-1]
+    if B.shape[-2] != n:
+        raise RuntimeError(
+            f"{name}: incompatible matrix sizes: each A matrix is {n} by {n} but each "
+            f"{b_name} matrix is {B.shape[-2]} by {B.shape[-1]}"
+        )
+    batch = _prod.broadcast_batch(name, tuple(A.shape[:-2]), tuple(B.shape[:-2]))
+    return B.expand(*batch, *B.shape[-2:]), A.expand(*batch, n, n)
+
+
+def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
+    """Solution ``X`` of ``A @ X = b`` for a triangular ``A`` (``A.mT @ X = b`` with
+    ``transpose``), reading only the ``upper`` (or lower) triangle of ``A``, and its
+    diagonal as ones when ``unitriangular``. Batch dims broadcast.
+
+    Returns:
+        a named tuple ``(solution, cloned_coefficient)``, the second a copy of ``A``
+        broadcast to the batch.
+
+    >>> ember.triangular_solve(ember.ones(2, 1), ember.tensor([[2.0, 1.0], [0.0, 1.0]]))
+    torch.return_types.triangular_solve(solution=tensor([[0.], [1.]]), ...)
+    """
+    b, A = _solve_operands("triangular_solve", b, A)
+    T = _triangle(A, upper, unitriangular)
+    X = _tri_solve("triangular_solve", T.mT if transpose else T, b)
+    return _TRIANGULAR_SOLVE(X, A.clone())
+
+
+def cholesky_solve(B, L, upper=False):
+    """Solution ``X`` of ``A @ X = B`` given the Cholesky factor of ``A``: ``A = L @ L.mH``
+    with ``L`` lower triangular, or ``A = U.mH @ U`` with ``upper``. Only that triangle
+    of ``L`` is read; batch dims broadcast.
+
+    >>> L = ember.linalg.cholesky(A)
+    >>> ember.cholesky_solve(B, L)  # == ember.linalg.solve(A, B)
+    """
+    B, L = _solve_operands("cholesky_solve", B, L, b_name="B")
+    T = _triangle(L, upper)
+    first, second = (T.mH, T) if upper else (T, T.mH)
+    return _tri_solve("cholesky_solve", second, _tri_solve("cholesky_solve", first, B))
+
+
+def cholesky_inverse(L, upper=False):
+    """Inverse of ``A`` given its Cholesky factor: ``A = L @ L.mH`` (lower ``L``) or
+    ``A = U.mH @ U`` with ``upper``. Only that triangle of ``L`` is read; batched.
+
+    >>> ember.cholesky_inverse(ember.linalg.cholesky(A))  # == ember.linalg.inv(A)
+    """
+    _square_float("cholesky_inverse", L)
+    T = _triangle(L, upper)
+    eye = _creation.eye(T.shape[-1], dtype=T.dtype, device=T.device).expand(*T.shape)
+    T_inv = _tri_solve("cholesky_inverse", T, eye)
+    # A^-1 = L^-H L^-1 (lower) or U^-1 U^-H (upper): Hermitian by construction.
+    return T_inv @ T_inv.mH if upper else T_inv.mH @ T_inv
+
+
+def _check_pivots(name, pivots, m):
+    if not isinstance(pivots, Tensor) or pivots.dtype != _dt.int32:
+        got = pivots.dtype.name if isinstance(pivots, Tensor) else type(pivots).__name__
+        raise RuntimeError(
+            f"{name}: pivots must be an int32 tensor, as lu_factor gives them, got {got}"
+        )
+    if pivots.ndim < 1 or bool(((pivots < 1) | (pivots > m)).any()):
+        raise RuntimeError(
+            f"{name}: pivots must be a tensor of at least 1 dimension with values between 1 "
+            f"and {m} (the rows of LU); did you pass the pivots of lu_factor?"
+        )
+
+
+def _permutation(pivots, m, dtype):
+    """The permutation matrix ``P`` of LAPACK pivots (``A = P @ L @ U``), batched.
+
+    Row ``j`` was swapped with row ``pivots[j]`` in turn; the swaps are replayed on
+    the row order ``perm`` (``LU[i]`` came from ``A[perm[i]]``), then
+    ``P[perm[i], i] = 1``.
+    """
+    idx = _creation.arange(m, device=pivots.device)
+    perm = idx.expand(*pivots.shape[:-1], m)
+    swaps = pivots.long() - 1
+    for j in range(pivots.shape[-1]):
+        other = swaps.narrow(-1, j, 1)
+        mine, theirs = perm.narrow(-1, j, 1), perm.gather(-1, other)
+        perm = OPS["where"](idx == j, theirs, OPS["where"](idx == other, mine, perm))
+    return (idx.unsqueeze(-1) == perm.unsqueeze(-2)).to(dtype)
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
+    """``(P, L, U)`` with ``A = P @ L @ U`` from the packed LU and pivots of
+    :func:`ember.lu` (or ``lu_factor``). ``L`` is unit lower triangular ``m x k`` and
+    ``U`` upper ``k x n`` (``k = min(m, n)``); the parts not asked for are empty.
+
+    Returns:
+        a named tuple ``(P, L, U)``.
+    """
+    _float_matrices("lu_unpack", LU_data)
+    m, n = LU_data.shape[-2:]
+    k = min(m, n)
+    empty = _creation.empty(0, dtype=LU_data.dtype, device=LU_data.device)
+    P = L = U = empty
+    if unpack_pivots:
+        _check_pivots("lu_unpack", LU_pivots, m)
+        if LU_pivots.shape[-1] != k:
+            raise RuntimeError(
+                f"lu_unpack: expected {k} pivots per matrix of LU, got {LU_pivots.shape[-1]}"
+            )
+        P = _permutation(LU_pivots, m, LU_data.dtype)
+    if unpack_data:
+        eye = _creation.eye(m, k, dtype=LU_data.dtype, device=LU_data.device)
+        L = LU_data.narrow(-1, 0, k).tril(-1) + eye
+        U = LU_data.narrow(-2, 0, k).triu()
+    return _LU_UNPACK(P, L, U)
+
+
+def lu_solve_legacy(b, LU_data, LU_pivots):
+    """``torch.lu_solve``: solution ``X`` of ``A @ X = b`` from the LU factorization of
+    ``A`` given by :func:`ember.lu` (packed ``LU_data`` and int32 ``LU_pivots``).
+    Batch dims broadcast.
+
+    >>> LU, pivots = ember.lu(A)
+    >>> ember.lu_solve(b, LU, pivots)  # == ember.linalg.solve(A, b)
+    """
+    b, LU = _solve_operands("lu_solve", b, LU_data)
+    n = LU.shape[-1]
+    _check_pivots("lu_solve", LU_pivots, n)
+    if LU_pivots.shape[-1] != n:
+        raise RuntimeError(
+            f"lu_solve: expected {n} pivots per matrix (the size of LU), got {LU_pivots.shape[-1]}"
+        )
+    pivots = LU_pivots.expand(*LU.shape[:-1])
+    Pt_b = _permutation(pivots, n, LU.dtype).mT @ b
+    y = _tri_solve("lu_solve", _triangle(LU, False, unitriangular=True), Pt_b)
+    return _tri_solve("lu_solve", _triangle(LU, True), y)
+
+
+def lu_legacy(A, pivot=True, get_infos=False):
+    """``torch.lu``: the packed LU factorization ``(A_LU, pivots)`` of ``A`` (batched,
+    rectangular allowed), with the ``infos`` (0, or the first zero pivot) as a third
+    element when ``get_infos``. Singular inputs do not raise.
+
+    >>> A_LU, pivots = ember.lu(A)
+    >>> P, L, U = ember.lu_unpack(A_LU, pivots)  # A == P @ L @ U
+    """
+    LU, pivots, infos = _dec.lu_factor_ex(A, pivot=pivot)
+    return _LU_WITH_INFO(LU, pivots, infos) if get_infos else (LU, pivots)
+
+
+def qr_legacy(input, some=True):
+    """``torch.qr``: :func:`ember.linalg.qr` in mode ``'reduced'`` (``some``) or
+    ``'complete'``. Returns a named tuple ``(Q, R)``."""
+    Q, R = qr(input, "reduced" if some else "complete")
+    return _QR(Q, R)
+
+
+def svd_legacy(input, some=True, compute_uv=True):
+    """``torch.svd``: ``A = U @ diag(S) @ V.mH`` (``V``, not ``Vh`` as in
+    :func:`ember.linalg.svd`), reduced when ``some``. With ``compute_uv=False`` only
+    ``S`` is computed and ``U``, ``V`` are zero-filled ``m x m`` and ``n x n`` matrices.
+
+    Returns:
+        a named tuple ``(U, S, V)``.
+    """
+    if not compute_uv:
+        _float_matrices("svd", input)
+        m, n = input.shape[-2:]
+        U = _creation.zeros(*input.shape[:-2], m, m, dtype=input.dtype, device=input.device)
+        V = _creation.zeros(*input.shape[:-2], n, n, dtype=input.dtype, device=input.device)
+        return _SVD(U, svdvals(input), V)
+    U, S, Vh = svd(input, full_matrices=not some)
+    return _SVD(U, S, Vh.mH)
+
+
+def _float_matrices(name, A):
+    """``A`` is a tensor of (batches of) floating or complex matrices."""
     if not isinstance(A, Tensor):
         raise TypeError(f"{name}: expected a tensor, got {type(A).__name__}")
     if not (A.dtype.is_floating_point or A.dtype.is_complex):
         raise RuntimeError(
             f"{name}: Expected a floating point or complex tensor as input. Got {A.dtype.name}"
         )
-    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+    if A.ndim < 2:
+        raise RuntimeError(f"{name}: the input must have at least 2 dimensions, got {A.ndim}-D")
+
+
+def _square_float(name, A):
+    _float_matrices(name, A)
+    if A.shape[-1] != A.shape[-2]:
         raise RuntimeError(
             f"{name}: A must be batches of square matrices, got shape {tuple(A.shape)}"
         )
@@ -491,6 +735,16 @@ TOP_LEVEL.update(
     logdet=logdet,
     pinverse=pinverse,
     cholesky=cholesky_factor,
+    cholesky_solve=cholesky_solve,
+    cholesky_inverse=cholesky_inverse,
+    triangular_solve=triangular_solve,
+    lu=lu_legacy,
+    lu_solve=lu_solve_legacy,
+    lu_unpack=lu_unpack,
+    qr=qr_legacy,
+    svd=svd_legacy,
 )
-for _name in ("logdet", "pinverse", "cholesky"):  # Tensor methods too, as in PyTorch
+_METHODS = ("logdet", "pinverse", "cholesky", "cholesky_solve", "cholesky_inverse")
+_METHODS += ("triangular_solve", "lu", "lu_solve", "qr", "svd")
+for _name in _METHODS:  # Tensor methods too, as in PyTorch (not lu_unpack)
     setattr(Tensor, _name, TOP_LEVEL[_name])

@@ -214,6 +214,40 @@ def _qr(grad, out, A, mode="reduced"):
 DERIVATIVES["linalg_qr"] = _qr
 
 
+def _lu_factor_ex(grad, out, A, *, pivot=True, check_errors=False):
+    # PyTorch's lu_factor_ex_backward: with A = P L U, the packed gradient splits into
+    # the strictly-lower part (L's) and the upper part (U's); square, wide and tall
+    # inputs differ in which factor has the extra rows or columns.
+    if grad[0] is None:
+        return (None,)
+    P, L, U = ember.lu_unpack(out[0], out[1])
+    m, n = A.shape[-2], A.shape[-1]
+    k = min(m, n)
+    gL = grad[0].narrow(-1, 0, k).tril(-1)
+    gU = grad[0].narrow(-2, 0, k).triu()
+    if m == n:
+        ga = _mm(_h(L), gL).tril(-1) + _mm(gU, _h(U)).triu()
+        ga = _solve(_h(L), _solve(_h(U), ga, left=False))
+    elif m < n:
+        ga = _solve(_h(U.narrow(-1, 0, k)), (_mm(_h(L), gL) - _mm(gU, _h(U))).tril(-1), left=False)
+        ga = ember.cat([ga + gU.narrow(-1, 0, k), gU.narrow(-1, k, n - k)], -1)
+        ga = _solve(_h(L), ga)
+    else:
+        ga = _solve(_h(L.narrow(-2, 0, k)), (_mm(gU, _h(U)) - _mm(_h(L), gL)).triu())
+        ga = ember.cat([ga + gL.narrow(-2, 0, k), gL.narrow(-2, k, m - k)], -2)
+        ga = _solve(_h(U), ga, left=False)
+    return (_mm(P, ga),)
+
+
+def _solve(T, B, left=True):
+    """``T^-1 B`` (``B T^-1`` when not ``left``) for the triangular factors of LU."""
+    return OPS["linalg_solve"](T, B, left=left)
+
+
+_lu_factor_ex.differentiable_outputs = (0,)  # pivots and info are integers
+DERIVATIVES["linalg_lu_factor_ex"] = _lu_factor_ex
+
+
 def _matrix_exp(grad, _out, A):
     # The Frechet derivative's adjoint: the top-right block of exp([[A^H, G], [0, A^H]]).
     n = A.shape[-1]

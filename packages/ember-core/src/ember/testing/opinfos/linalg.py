@@ -264,6 +264,28 @@ def _check_svd(out, sample):
     _close((u[..., :k] * s[..., None, :]) @ vh[..., :k, :], _np(sample.args[0]))
 
 
+def _lu_samples(make):
+    yield from _rect_samples(make)
+    yield SampleInput(make(3, 5))
+    yield SampleInput(make(2, 4, 4), pivot=True)
+    yield SampleInput(make(0, 0))
+
+
+def _check_lu(out, sample):
+    """``P @ L @ U`` rebuilt in NumPy from the packed factors equals the input."""
+    lu, piv, info = (_np(t) for t in out)
+    a = _np(sample.args[0])
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    assert piv.dtype == np.int32 and info.dtype == np.int32 and not info.any()
+    L = np.tril(lu[..., :k], -1) + np.eye(m, k)
+    pa = a.copy()  # replay the row swaps on A: then L @ U == P^T A
+    for idx in np.ndindex(*a.shape[:-2]):
+        for j, p in enumerate(piv[idx] - 1):
+            pa[idx][[j, p]] = pa[idx][[p, j]]
+    _close(L @ np.triu(lu[..., :k, :]), pa)
+
+
 def _eigh_samples(make):
     yield SampleInput(hermitian_pd(make, 3, 3))
     yield SampleInput(hermitian_pd(make, 2, 4, 4))
@@ -446,4 +468,13 @@ OpInfo(
     LAPACK,
     grad_order=1,
     torch="torch.linalg.eigvals",
+)
+OpInfo(
+    "linalg_lu_factor_ex",
+    None,  # LAPACK's getrf has no NumPy form: checked by rebuilding A, and against torch
+    _lu_samples,
+    LAPACK,
+    grad_order=1,
+    torch="torch.linalg.lu_factor_ex",
+    check=_check_lu,
 )
