@@ -319,3 +319,77 @@ def test_triangle_indices_dtype_and_errors():
         ember.tril_indices(3, 3, dtype=ember.float32)
     with pytest.raises(TypeError, match="triu_indices: row must be an int, got float"):
         ember.triu_indices(3.0, 3)
+
+
+# ---- frombuffer: a tensor over a Python buffer --------------------------------------------
+
+
+def test_frombuffer_reads_and_shares_memory():
+    data = bytearray(np.arange(1, 5, dtype=np.int32).tobytes())
+    t = ember.frombuffer(data, dtype=ember.int32)
+    assert t.dtype is ember.int32 and t.shape == (4,) and t.tolist() == [1, 2, 3, 4]
+    t[0] = 9  # writes through the tensor reach the buffer...
+    t[1:3].add_(10)
+    assert np.frombuffer(data, dtype=np.int32).tolist() == [9, 12, 13, 4]
+    data[12:16] = np.int32(-7).tobytes()  # ...and writes to the buffer reach the tensor
+    assert t[3].item() == -7
+
+
+def test_frombuffer_count_and_offset():
+    data = bytearray(np.arange(6, dtype=np.int16).tobytes())
+    assert ember.frombuffer(data, dtype=ember.int16, count=2, offset=4).tolist() == [2, 3]
+    assert ember.frombuffer(data, dtype=ember.int16, offset=6).tolist() == [3, 4, 5]
+    assert ember.frombuffer(data, dtype=ember.int16, count=-5).tolist() == list(range(6))
+    assert ember.frombuffer(data, dtype=ember.uint8, offset=11).tolist() == [0]
+    assert ember.frombuffer(data, dtype=ember.int32, count=1, offset=8).tolist() == [4 + (5 << 16)]
+
+
+def test_frombuffer_takes_array_memoryview_and_mmap():
+    import array
+    import mmap
+
+    values = array.array("f", [1.5, -2.0, 3.25])
+    t = ember.frombuffer(values, dtype=ember.float32, requires_grad=True)
+    assert t.requires_grad and t.tolist() == [1.5, -2.0, 3.25]
+    view = memoryview(bytearray(8))
+    ember.frombuffer(view, dtype=ember.float64).fill_(0.5)
+    assert np.frombuffer(view, dtype=np.float64).tolist() == [0.5]
+    with mmap.mmap(-1, 16) as m:
+        t = ember.frombuffer(m, dtype=ember.float32, offset=4, count=2)
+        t[1] = 2.5
+        assert np.frombuffer(m, dtype=np.float32, count=1, offset=8).item() == 2.5
+        del t  # the tensor holds an export of the map, which must go before it closes
+
+
+def test_frombuffer_read_only_buffer_warns_and_cannot_be_written():
+    with pytest.warns(UserWarning, match=r"^frombuffer: The given buffer is not writable"):
+        t = ember.frombuffer(b"\x01\x02\x03", dtype=ember.uint8)
+    assert t.tolist() == [1, 2, 3]
+    with pytest.raises(ValueError, match="read-only"):
+        t[0] = 5
+
+
+@pytest.mark.parametrize(
+    ("buffer", "kwargs", "error", "match"),
+    [
+        (bytearray(12), {"offset": 12}, ValueError, r"offset \(12 bytes\) must be non-negative"),
+        (bytearray(12), {"offset": -1}, ValueError, r"offset \(-1 bytes\) must be non-negative"),
+        (bytearray(12), {"count": 4}, ValueError, r"requested buffer length \(4 \* 4 bytes\)"),
+        (bytearray(12), {"count": 0}, ValueError, r"both buffer length \(12\) and count \(0\)"),
+        (bytearray(), {}, ValueError, r"both buffer length \(0\) and count \(-1\)"),
+        (bytearray(12), {"offset": 1}, ValueError, r"must be a multiple of element size \(4\)"),
+        (bytearray(12), {"count": 2.0}, TypeError, "count must be an int"),
+        ([1, 2, 3], {}, ValueError, "does not implement Python buffer protocol"),
+        (memoryview(bytearray(8))[::2], {}, ValueError, "could not retrieve buffer"),
+    ],
+)
+def test_frombuffer_errors(buffer, kwargs, error, match):
+    with pytest.raises(error, match=r"^frombuffer: .*" + match):
+        ember.frombuffer(buffer, dtype=ember.int32, **kwargs)
+
+
+def test_frombuffer_needs_a_dtype_and_a_float_dtype_for_grad():
+    with pytest.raises(TypeError, match="dtype"):
+        ember.frombuffer(bytearray(4))
+    with pytest.raises(RuntimeError, match="floating point"):
+        ember.frombuffer(bytearray(4), dtype=ember.int32, requires_grad=True)

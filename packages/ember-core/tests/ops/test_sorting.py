@@ -261,6 +261,132 @@ def test_histc_errors(device):
         ember.histc(t([nan, 1.0], device=device))
 
 
+def test_histogram_counts_and_edges(device):
+    x = t([1.0, 2.0, 1.0, 4.0, 2.5, 0.5, -1.0, 3.0], device=device)
+    hist, edges = ember.histogram(x, 4)  # the data's range, [-1, 4]
+    assert values(hist) == [1.0, 3.0, 2.0, 2.0]
+    assert values(edges) == [-1.0, 0.25, 1.5, 2.75, 4.0]
+    out = x.histogram(4, range=(0.0, 3.0))  # -1 and 4 fall outside; 3 is in the last bin
+    assert out._fields == ("hist", "bin_edges") and values(out.hist) == [1.0, 2.0, 1.0, 2.0]
+    out = ember.histogram(x, t([0.0, 1.0, 3.0], device=device))
+    assert values(out.hist) == [1.0, 5.0] and values(out.bin_edges) == [0.0, 1.0, 3.0]
+    on_edges = t([0.1, 0.2, 0.3, 0.7, 0.9, 1.0], device=device)
+    assert values(ember.histogram(on_edges, 10, range=(0.0, 1.0)).hist) == (
+        [0, 1, 1, 1, 0, 0, 0, 1, 0, 2]
+    )
+
+
+def test_histogram_ranges_of_one_value_and_no_data(device):
+    out = ember.histogram(t([2.0, 2.0], ember.float64, device), 2)
+    assert values(out.bin_edges) == [1.5, 2.0, 2.5] and out.hist.dtype is ember.float64
+    assert values(ember.histogram(t([1.0], device=device), 2, range=(1, 1)).bin_edges) == [
+        0.5,
+        1.0,
+        1.5,
+    ]
+    empty = ember.histogram(t([], device=device), 4)
+    assert values(empty.hist) == [0.0] * 4 and values(empty.bin_edges)[::4] == [0.0, 1.0]
+
+
+@pytest.mark.parametrize("bins", [5, [-9.0, -2.0, 0.0, 0.5, 7.0]])
+@pytest.mark.parametrize("density", [False, True])
+def test_histogram_weighted_matches_numpy(rng, bins, density):
+    data, weight = rng.normal(0, 3, (6, 7)), rng.uniform(0, 2, (6, 7))
+    hist, edges = ember.histogram(
+        t(data),
+        bins if isinstance(bins, int) else t(bins, ember.float64),
+        weight=t(weight),
+        density=density,
+    )
+    ref, ref_edges = np.histogram(data, bins, weights=weight, density=density)
+    np.testing.assert_allclose(values(hist), ref, rtol=1e-12)
+    np.testing.assert_allclose(values(edges), ref_edges, rtol=1e-12)
+
+
+def test_histogram_skips_nan_and_values_outside_the_edges():
+    x = t([nan, 0.5, 1.5, -3.0, inf, 2.0])
+    assert values(ember.histogram(x, t([0.0, 1.0, 2.0])).hist) == [1.0, 2.0]
+    density = ember.histogram(t([5.0]), t([0.0, 1.0]), density=True).hist  # 0 / 0
+    assert math.isnan(density.item())
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "match"),
+    [
+        (([1, 2], 2), {}, NotImplementedError, "not implemented for int64"),
+        (([1.0, 2.0], 0), {}, RuntimeError, r"bins must be > 0, but got 0"),
+        (([1.0, 2.0], 2.5), {}, TypeError, "bins must be an int or 1-D tensors"),
+        (([1.0, nan], 2), {}, RuntimeError, r"range \[nan, nan\] is not finite"),
+        (([1.0, 2.0], 2), {"range": (1.0, inf)}, RuntimeError, "is not finite"),
+        (([1.0, 2.0], 2), {"range": (3.0, 1.0)}, RuntimeError, "min should not exceed max"),
+        (([1.0, 2.0], 2), {"range": (0.0,)}, RuntimeError, "range should have 2 elements"),
+        (([1.0, 2.0], [0.0, 1.0]), {"range": (0.0, 1.0)}, TypeError, "range cannot be given"),
+        (([1.0, 2.0], [[0.0, 1.0]]), {}, RuntimeError, "bins tensor should have one dim"),
+        (([1.0, 2.0], [0.0]), {}, RuntimeError, r"bins must be > 0, but got 0"),
+        (([1.0, 2.0], 2), {"weight": [1.0]}, RuntimeError, "as many elements as input"),
+        (([1.0, 2.0], 2), {"weight": 1.0}, TypeError, "weight must be a tensor"),
+    ],
+)
+def test_histogram_errors(args, kwargs, error, match):
+    data, bins = args
+    bins = t(bins) if isinstance(bins, list) else bins
+    kwargs = {k: t(v) if isinstance(v, list) else v for k, v in kwargs.items()}
+    with pytest.raises(error, match=r"^histogram: .*" + match):
+        ember.histogram(t(data), bins, **kwargs)
+
+
+def test_histogram_dtypes_must_agree():
+    with pytest.raises(RuntimeError, match=r"^histogram: .*bins .* with dtype float64"):
+        ember.histogram(t([1.0]), t([0.0, 2.0], ember.float64))
+    with pytest.raises(RuntimeError, match=r"^histogram: .*weight\(float64\)"):
+        ember.histogram(t([1.0]), 2, weight=t([1.0], ember.float64))
+
+
+def test_histogramdd_matches_numpy(rng):
+    points, weight = rng.normal(0, 2, (4, 5, 3)), rng.uniform(0, 1, (4, 5))
+    bins = [2, t([-6.0, -1.0, 0.0, 5.0], ember.float64), 4]
+    with pytest.raises(TypeError, match=r"^histogramdd: bins must be all ints or all tensors"):
+        ember.histogramdd(t(points), bins)
+    bins[::2] = [t(np.linspace(-7, 7, 3)), t(np.linspace(-5, 5, 5))]
+    out = ember.histogramdd(t(points), bins, weight=t(weight), density=True)
+    ref, ref_edges = np.histogramdd(
+        points.reshape(-1, 3), [values(b) for b in bins], weights=weight.reshape(-1), density=True
+    )
+    assert out._fields == ("hist", "bin_edges") and isinstance(out.bin_edges, tuple)
+    np.testing.assert_allclose(values(out.hist), ref, rtol=1e-12)
+    for edges, ref in zip(out.bin_edges, ref_edges):
+        assert values(edges) == ref.tolist()
+
+
+def test_histogramdd_counts_with_ranges(device):
+    x = t([[0.0, 1.0], [1.0, 0.0], [2.0, 0.0], [2.0, 2.0]], device=device)
+    out = ember.histogramdd(x, bins=[3, 3], weight=t([1.0, 2.0, 4.0, 8.0], device=device))
+    assert values(out.hist) == [[0.0, 1.0, 0.0], [2.0, 0.0, 0.0], [4.0, 0.0, 8.0]]
+    out = ember.histogramdd(x, 2, range=(0.0, 1.0, 0.0, 1.0))  # only the first two count
+    assert values(out.hist) == [[0.0, 1.0], [1.0, 0.0]]
+    assert [values(e) for e in out.bin_edges] == [[0.0, 0.5, 1.0]] * 2
+    assert ember.histogramdd(t([[1.0], [2.0]]), 3).hist.shape == (3,)
+    assert values(ember.histogramdd(t([]).reshape(0, 2), 1).hist) == [[0.0]]
+
+
+@pytest.mark.parametrize(
+    ("shape", "bins", "kwargs", "error", "match"),
+    [
+        ((3,), 2, {}, RuntimeError, "should have at least 2 dimensions"),
+        ((3, 0), 2, {}, RuntimeError, "non-empty last one"),
+        ((3, 2), [2, 2, 2], {}, RuntimeError, "expected 2 bin counts or sequences"),
+        ((3, 2), 2.0, {}, TypeError, "bins must be an int, a sequence"),
+        ((3, 2), 2, {"range": (0.0, 1.0)}, RuntimeError, "range should have 4 elements"),
+        ((3, 2), 2, {"weight": (3, 2)}, RuntimeError, "excluding its innermost dimension"),
+    ],
+)
+def test_histogramdd_errors(shape, bins, kwargs, error, match):
+    if "weight" in kwargs:
+        kwargs = {"weight": ember.ones(kwargs["weight"])}
+    with pytest.raises(error, match=r"^histogramdd: .*" + match):
+        ember.histogramdd(ember.zeros(shape), bins, **kwargs)
+
+
 # ---- searchsorted, bucketize, isin -----------------------------------------------
 
 

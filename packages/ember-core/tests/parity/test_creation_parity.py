@@ -312,3 +312,40 @@ def test_triangle_indices_match_torch(name, args, dtype):
     assert ours.dtype.name == str(theirs.dtype).removeprefix("torch.")
     assert tuple(ours.shape) == tuple(theirs.shape)
     assert ours.tolist() == theirs.tolist()
+
+
+FROMBUFFER_CASES = [
+    ("int32", {}),
+    ("int16", {"count": 3, "offset": 2}),
+    ("uint8", {"offset": 15}),
+    ("float32", {"count": -3}),
+    ("float64", {"offset": 8}),
+    ("bool", {"count": 5}),
+    ("bfloat16", {"count": 4, "offset": 6}),
+]
+
+
+@pytest.mark.parametrize(("dtype", "kwargs"), FROMBUFFER_CASES)
+def test_frombuffer_matches_torch(dtype, kwargs):
+    raw = bytes(np.random.default_rng(0).integers(0, 2, 16, dtype=np.uint8))  # valid bools
+    ours = ember.frombuffer(bytearray(raw), dtype=getattr(ember, dtype), **kwargs)
+    theirs = torch.frombuffer(bytearray(raw), dtype=getattr(torch, dtype), **kwargs)
+    assert_matches(ours, theirs, exact=True)
+
+
+def test_frombuffer_shares_memory_like_torch():
+    ours, theirs = bytearray(8), bytearray(8)
+    ember.frombuffer(ours, dtype=ember.int16, offset=2)[1] = 7
+    torch.frombuffer(theirs, dtype=torch.int16, offset=2)[1] = 7
+    assert ours == theirs
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"offset": 12}, {"offset": -1}, {"count": 4}, {"count": 0}, {"offset": 1}, {"count": 2.0}],
+)
+def test_frombuffer_bad_arguments_fail_like_torch(kwargs):
+    with pytest.raises((ValueError, TypeError)) as theirs:
+        torch.frombuffer(bytearray(12), dtype=torch.int32, **kwargs)
+    with pytest.raises(theirs.type):
+        ember.frombuffer(bytearray(12), dtype=ember.int32, **kwargs)

@@ -150,3 +150,72 @@ def test_composites_match_torch(name, case):
     out = getattr(ember, name)(*args, **kwargs)
     expected = getattr(torch, name)(*to_torch(args), **{k: to_torch(v) for k, v in kwargs.items()})
     check_same(out, expected, f"{name} case {case}")
+
+
+# ---- histogram and histogramdd: edges, ranges, weights and errors ------------------
+
+nan = float("nan")
+HISTOGRAM_CASES = [
+    ("histogram", ([0.1, 0.2, 0.3, 0.7, 0.9, 1.0], 10), {"range": (0.0, 1.0)}),  # on edges
+    ("histogram", ([1.0, 2.0, 3.0], [0.0, 1.0, 1.0, 3.0]), {"density": True}),  # 0-wide bin
+    ("histogram", ([5.0, 6.0], [0.0, 1.0, 3.0]), {"density": True}),  # nothing counted
+    ("histogram", ([2.0, 2.0], 3), {}),
+    ("histogram", ([1.0, 2.0, 3.0], 2), {"range": (1.0, 1.0)}),
+    ("histogram", ([1.0, 2.0, 3.0], [3.0, 1.0]), {}),  # decreasing edges count nothing
+    ("histogram", ([1.0, nan, 3.0, 4.0], [0.0, 1.5, 3.0]), {"weight": [0.5, 9.0, 2.0, 1.0]}),
+    ("histogramdd", ([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]], [3, 2]), {"weight": [1.0, 2.0, 4.0]}),
+    ("histogramdd", ([[0.0, 1.0], [1.0, 0.0]], 2), {"range": (0.0, 1.0, 0.0, 2.0)}),
+    ("histogramdd", ([[nan, 1.0], [1.0, 0.0]], 2), {"range": (0.0, 1.0, 0.0, 1.0)}),
+]
+
+
+def _as_tensors(v, lib, dtype):
+    """(Nested) lists of floats as tensors of ``lib`` (ember or torch); ints stay ints."""
+    if isinstance(v, list) and isinstance(v[0], (float, list)):
+        return lib.tensor(v, dtype=dtype)
+    return v
+
+
+def _histogram_call(lib, name, args, kwargs, dtype="float32"):
+    d = getattr(lib, dtype)
+    args = [_as_tensors(a, lib, d) for a in args]
+    kwargs = {k: _as_tensors(v, lib, d) for k, v in kwargs.items()}
+    return getattr(lib, name)(*args, **kwargs)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", range(len(HISTOGRAM_CASES)))
+def test_histogram_edge_cases_match_torch(case, dtype):
+    name, args, kwargs = HISTOGRAM_CASES[case]
+    out = _histogram_call(ember, name, args, kwargs, dtype)
+    expected = _histogram_call(torch, name, args, kwargs, dtype)
+    assert out._fields == ("hist", "bin_edges")
+    check_same(out, expected, f"{name} case {case}")
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "kwargs"),
+    [
+        ("histogram", ([1.0, nan], 2), {}),  # the data's range is not finite
+        ("histogram", ([1.0, 2.0], 0), {}),
+        ("histogram", ([1.0, 2.0], 2), {"range": (3.0, 1.0)}),
+        ("histogram", ([1.0, 2.0], 2), {"range": (0.0, 1.0, 2.0)}),
+        ("histogram", ([1.0, 2.0], [1.0]), {}),
+        ("histogram", ([1.0, 2.0], 2), {"weight": [1.0]}),
+        ("histogramdd", ([[1.0, 2.0]], [2, 2, 2]), {}),
+        ("histogramdd", ([1.0, 2.0], 2), {}),
+        ("histogramdd", ([[1.0, 2.0]], 2), {"weight": [[1.0, 1.0]]}),
+    ],
+)
+def test_histogram_bad_arguments_fail_like_torch(name, args, kwargs):
+    with pytest.raises(RuntimeError):
+        _histogram_call(torch, name, args, kwargs)
+    with pytest.raises(RuntimeError, match=rf"^{name}: "):
+        _histogram_call(ember, name, args, kwargs)
+
+
+def test_histogram_of_integers_is_not_implemented_like_torch():
+    with pytest.raises(NotImplementedError):
+        torch.histogram(torch.tensor([1, 2]), 2)
+    with pytest.raises(NotImplementedError, match=r"^histogram: not implemented for int64"):
+        ember.histogram(ember.tensor([1, 2]), 2)

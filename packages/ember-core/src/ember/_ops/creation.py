@@ -1,4 +1,4 @@
-"""Tensor creation: ``tensor``, ``zeros``, ``arange``, ``empty_strided``, the
+"""Tensor creation: ``tensor``, ``zeros``, ``arange``, ``empty_strided``, ``frombuffer``, the
 ``Tensor.new_*`` functions, and the ops ``complex``, ``polar`` and ``heaviside``.
 
 The creation functions are plain functions, not ops: they make new leaves from
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import builtins
 import math
+import warnings
 
 import numpy as np
 
@@ -30,6 +31,7 @@ __all__ = [
     "asarray",
     "from_numpy",
     "from_dlpack",
+    "frombuffer",
     "zeros",
     "ones",
     "full",
@@ -212,6 +214,83 @@ def from_dlpack(ext) -> Tensor:
         return wrap(np.from_dlpack(ext), CPU)
     device = as_device(f"cuda:{dev_id}")
     return wrap(device.xp.from_dlpack(ext), device)
+
+
+def _buffer_view(buffer):
+    """A writable-if-possible, contiguous byte view of a buffer-protocol object."""
+    try:
+        view = memoryview(buffer)
+    except TypeError:
+        raise ValueError(
+            f"frombuffer: object does not implement Python buffer protocol "
+            f"({type(buffer).__name__})"
+        ) from None
+    if not view.contiguous:
+        raise ValueError("frombuffer: could not retrieve buffer from object (not contiguous)")
+    if view.readonly:
+        warnings.warn(
+            "frombuffer: The given buffer is not writable. Ember cannot write through it: "
+            "writes to the tensor raise. You may want to copy the buffer or make it "
+            "writable before converting it to a tensor.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return view.cast("B")
+
+
+def _buffer_count(nbytes, count, offset, itemsize):
+    """The number of elements to read, checked as PyTorch does."""
+    if nbytes == 0 or count == 0:
+        raise ValueError(
+            f"frombuffer: both buffer length ({nbytes}) and count ({count}) must not be 0"
+        )
+    if not 0 <= offset < nbytes:
+        raise ValueError(
+            f"frombuffer: offset ({offset} bytes) must be non-negative and no greater than "
+            f"buffer length ({nbytes} bytes) minus 1"
+        )
+    if count < 0:  # the rest of the buffer, in whole elements
+        if (nbytes - offset) % itemsize:
+            raise ValueError(
+                f"frombuffer: buffer length ({nbytes - offset} bytes) after offset ({offset} "
+                f"bytes) must be a multiple of element size ({itemsize})"
+            )
+        return (nbytes - offset) // itemsize
+    if offset + count * itemsize > nbytes:
+        raise ValueError(
+            f"frombuffer: requested buffer length ({count} * {itemsize} bytes) after offset "
+            f"({offset} bytes) must not be greater than actual buffer length ({nbytes} bytes)"
+        )
+    return count
+
+
+def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False) -> Tensor:
+    """A 1-D CPU tensor sharing memory with a buffer-protocol object (no copy).
+
+    Args:
+        buffer: a contiguous ``bytearray``, ``memoryview``, ``array.array``, ``mmap``...
+        dtype: how to read the bytes.
+        count: how many elements to read; -1 (any negative) reads to the end.
+        offset: where to start, in bytes.
+
+    Writes to the tensor reach the buffer. A read-only buffer (``bytes``) warns, and
+    then writes to the tensor raise (PyTorch lets them through to the buffer).
+
+    >>> data = bytearray(8)
+    >>> ember.frombuffer(data, dtype=ember.int32).fill_(1)
+    tensor([1, 1], dtype=ember.int32)
+    >>> data[0], data[4]
+    (1, 1)
+    """
+    dtype = _dt.as_dtype(dtype)
+    for value, what in ((count, "count"), (offset, "offset")):
+        if isinstance(value, builtins.bool) or not isinstance(value, (builtins.int, np.integer)):
+            raise TypeError(f"frombuffer: {what} must be an int, got {type(value).__name__}")
+    view = _buffer_view(buffer)
+    count = _buffer_count(view.nbytes, builtins.int(count), builtins.int(offset), dtype.itemsize)
+    # NumPy's array keeps the view, so the buffer lives as long as the tensor.
+    arr = np.frombuffer(view, dtype=dtype.np, count=count, offset=builtins.int(offset))
+    return _finish(arr, CPU, requires_grad)
 
 
 def _shape(size, name="tensor"):

@@ -1,5 +1,6 @@
-"""Sort-based reductions: sort, topk, kthvalue, median, mode, quantile, unique, histograms,
-and searches in sorted sequences (searchsorted, bucketize, isin).
+"""Sort-based reductions: sort, topk, kthvalue, median, mode, quantile, unique, the
+histograms (bincount, histc, histogram, histogramdd), and searches in sorted sequences
+(searchsorted, bucketize, isin).
 
 nan sorts as the largest value throughout, as in PyTorch. Where PyTorch fixes a tie rule
 it is followed (sort and argsort are stable; mode reports the last occurrence); where it
@@ -15,7 +16,14 @@ import numpy as np
 
 from ember import dtypes as _dt
 from ember._ops import Op
-from ember._ops.reduction import along, check_nonempty, finish, is_floating, return_types
+from ember._ops.reduction import (
+    _return_type,
+    along,
+    check_nonempty,
+    finish,
+    is_floating,
+    return_types,
+)
 
 __all__ = [
     "sort",
@@ -32,6 +40,8 @@ __all__ = [
     "unique_consecutive",
     "bincount",
     "histc",
+    "histogram",
+    "histogramdd",
     "searchsorted",
     "bucketize",
     "isin",
@@ -463,6 +473,209 @@ def _histc(xp, x, bins=100, min=0, max=0):
     return xp.bincount(where, minlength=bins).astype(x.dtype)
 
 
+# PyTorch's field names; the namespace is the family's (``ember.return_types``).
+return_types.histogram = _return_type("histogram", ("hist", "bin_edges"))
+return_types.histogramdd = _return_type("histogramdd", ("hist", "bin_edges"))
+
+
+def _dtype_name(a):
+    return _dt.from_numpy(a.dtype).name
+
+
+def _outer_edges(name, columns, range):
+    """``(low, high)`` of each dim (column): ``range``'s, else the data's; an empty range
+    widens by 0.5 either way, as in NumPy and PyTorch."""
+    d = columns.shape[1]
+    if range is not None:
+        range = [float(v) for v in range]
+        if len(range) != 2 * d:
+            raise RuntimeError(
+                f"{name}: for a {d}-dimensional histogram range should have {2 * d} "
+                f"elements, but got {len(range)}"
+            )
+        pairs = list(zip(range[::2], range[1::2]))
+    elif columns.shape[0]:
+        pairs = list(zip(columns.min(axis=0).tolist(), columns.max(axis=0).tolist()))
+    else:  # no data and no range: [0, 1]
+        pairs = [(0.0, 1.0)] * d
+    for dim, (low, high) in enumerate(pairs):
+        if not (math.isfinite(low) and math.isfinite(high)):
+            raise RuntimeError(f"{name}: dimension {dim}'s range [{low}, {high}] is not finite")
+        if low > high:
+            raise RuntimeError(
+                f"{name}: min should not exceed max, but got min {low} max {high} "
+                f"for dimension {dim}"
+            )
+    return [(low - 0.5, high + 0.5) if low == high else (low, high) for low, high in pairs]
+
+
+def _given_edges(xp, name, dim, edges, dtype):
+    """A tensor of bin edges, checked as PyTorch does (not for being sorted)."""
+    if edges.ndim != 1:
+        raise RuntimeError(
+            f"{name}: bins tensor should have one dimension, but got {edges.ndim} "
+            f"dimensions in the bins tensor for dimension {dim}"
+        )
+    if edges.dtype != dtype:
+        raise RuntimeError(
+            f"{name}: input tensor and bins tensors should have the same dtype, but got "
+            f"input with dtype {_dt.from_numpy(dtype).name} and bins for dimension {dim} "
+            f"with dtype {_dtype_name(edges)}"
+        )
+    if edges.shape[0] < 2:
+        raise RuntimeError(f"{name}: bins must be > 0, but got 0 for dimension {dim}")
+    return xp.array(edges)  # a copy: the result must not alias the argument
+
+
+def _bin_count(name, dim, bins):
+    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)):
+        raise TypeError(
+            f"{name}: bins must be an int or 1-D tensors of bin edges, got {type(bins).__name__}"
+        )
+    if bins <= 0:
+        raise RuntimeError(f"{name}: bins must be > 0, but got {bins} for dimension {dim}")
+    return int(bins)
+
+
+def _histogram_edges(xp, name, columns, bins, range):
+    """The bin edges of each dim: ``bins`` is a list, an int count or an edges array per dim."""
+    # a tensor after an int in a list reaches here unwrapped: it still counts as edges
+    arrays = [hasattr(b, "shape") for b in bins]
+    if any(arrays):
+        if not all(arrays):
+            raise TypeError(f"{name}: bins must be all ints or all tensors of bin edges")
+        if range is not None:
+            raise TypeError(f"{name}: range cannot be given with tensors of bin edges")
+        return [_given_edges(xp, name, d, b, columns.dtype) for d, b in enumerate(bins)]
+    counts = [_bin_count(name, d, b) for d, b in enumerate(bins)]
+    outer = _outer_edges(name, columns, range)
+    return [_bin_edges(xp, low, high, n, columns.dtype) for (low, high), n in zip(outer, counts)]
+
+
+def _bin_of(xp, column, edges):
+    """The bin of each value along one dim, and whether it lies in ``[edges[0], edges[-1]]``
+    (nan does not). The right edge belongs to the last bin."""
+    inside = (column >= edges[0]) & (column <= edges[-1])
+    where = xp.searchsorted(edges, column, side="right") - 1
+    return xp.clip(where, 0, edges.shape[0] - 2), inside
+
+
+def _count_bins(xp, columns, edges, weight, density):
+    """The (weighted) count of rows of ``columns`` in each cell of the grid ``edges``."""
+    shape = tuple(e.shape[0] - 1 for e in edges)
+    keep = xp.ones(columns.shape[0], dtype=bool)
+    cell = xp.zeros(columns.shape[0], dtype=np.int64)
+    for dim, e in enumerate(edges):  # row-major cell number, one dim at a time
+        where, inside = _bin_of(xp, columns[:, dim], e)
+        cell = cell * shape[dim] + where
+        keep &= inside
+    w = None if weight is None else weight[keep]
+    hist = xp.bincount(cell[keep], weights=w, minlength=math.prod(shape))
+    hist = hist.reshape(shape).astype(columns.dtype)
+    if not density:
+        return hist
+    # PyTorch's order: divide by the total, then by each dim's bin widths. An empty
+    # histogram or a zero-width bin gives nan, as there.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hist = hist / hist.sum()
+        for dim, e in enumerate(edges):
+            hist = hist / xp.diff(e).reshape((-1,) + (1,) * (len(shape) - dim - 1))
+    return hist
+
+
+def _check_histogram_args(name, x, weight):
+    if x.dtype not in (np.float32, np.float64):
+        raise NotImplementedError(
+            f"{name}: not implemented for {_dtype_name(x)} inputs (float32 or float64 only)"
+        )
+    if weight is None:
+        return
+    if not hasattr(weight, "dtype"):
+        raise TypeError(f"{name}: weight must be a tensor, got {type(weight).__name__}")
+    if weight.dtype != x.dtype:
+        raise RuntimeError(
+            f"{name}: if weight tensor is provided, input tensor and weight tensor should "
+            f"have the same dtype, but got input({_dtype_name(x)}), and "
+            f"weight({_dtype_name(weight)})"
+        )
+
+
+def _histogram(xp, x, bins, *, range=None, weight=None, density=False):
+    """A histogram of the values of ``input`` (float32 or float64, flattened).
+
+    Args:
+        bins: the number of equal-width bins, or a 1-D tensor of increasing bin edges
+            (rightmost edge included) of ``input``'s dtype.
+        range: ``(min, max)`` of the equal-width bins; by default the data's (a single
+            value ``v`` gives ``[v - 0.5, v + 0.5]``). Not with a tensor of edges.
+        weight: a tensor of ``input``'s dtype and size: each element counts its weight.
+        density: divide each count by the total and by its bin's width.
+
+    Each bin holds ``edges[i] <= x < edges[i+1]``, and the last its right edge too;
+    values outside the edges, and nan, are not counted.
+
+    Returns:
+        a named tuple ``(hist, bin_edges)``, both of ``input``'s dtype.
+
+    >>> ember.histogram(ember.tensor([1., 2., 1.]), bins=2)
+    histogram(hist=tensor([2., 1.]), bin_edges=tensor([1.0000, 1.5000, 2.0000]))
+    """
+    _check_histogram_args("histogram", x, weight)
+    if weight is not None and weight.size != x.size:
+        raise RuntimeError(
+            f"histogram: weight should have as many elements as input, but got input with "
+            f"shape {list(x.shape)} and weight with shape {list(weight.shape)}"
+        )
+    columns = x.reshape(-1, 1)
+    edges = _histogram_edges(xp, "histogram", columns, [bins], range)
+    w = None if weight is None else weight.reshape(-1)
+    return _count_bins(xp, columns, edges, w, density), edges[0]
+
+
+def _histogramdd_bins(name, bins, d):
+    """``bins`` as one entry per dim: an int applies to every dim."""
+    if isinstance(bins, (int, np.integer)) and not isinstance(bins, bool):
+        return [bins] * d
+    if not isinstance(bins, (list, tuple)):
+        raise TypeError(
+            f"{name}: bins must be an int, a sequence of ints or a sequence of 1-D tensors, "
+            f"got {type(bins).__name__}"
+        )
+    if len(bins) != d:
+        raise RuntimeError(
+            f"{name}: expected {d} bin counts or sequences of bin edges for a "
+            f"{d}-dimensional histogram, but got {len(bins)}"
+        )
+    return list(bins)
+
+
+def _histogramdd(xp, x, bins, *, range=None, weight=None, density=False):
+    """The kernel of :func:`histogramdd`: a flat ``(hist, *bin_edges)``."""
+    name = "histogramdd"
+    _check_histogram_args(name, x, weight)
+    if x.ndim < 2 or x.shape[-1] == 0:
+        raise RuntimeError(
+            f"{name}: input tensor should have at least 2 dimensions and a non-empty last "
+            f"one, but got shape {list(x.shape)}"
+        )
+    if weight is not None and weight.shape != x.shape[:-1]:
+        raise RuntimeError(
+            f"{name}: if weight tensor is provided it should have the same shape as the "
+            f"input tensor excluding its innermost dimension, but got input with shape "
+            f"{list(x.shape)} and weight with shape {list(weight.shape)}"
+        )
+    columns = x.reshape(-1, x.shape[-1])
+    edges = _histogramdd_bins(name, bins, columns.shape[1])
+    edges = _histogram_edges(xp, name, columns, edges, range)
+    w = None if weight is None else weight.reshape(-1)
+    return (_count_bins(xp, columns, edges, w, density), *edges)
+
+
+def _histogramdd_result(hist, *bin_edges):
+    """The kernel's flat ``(hist, *edges)`` as PyTorch's ``(hist, bin_edges)``."""
+    return return_types.histogramdd(hist, bin_edges)
+
+
 # ---- searching sorted sequences --------------------------------------------------
 
 
@@ -585,6 +798,34 @@ unique = Op("unique", _unique)
 unique_consecutive = Op("unique_consecutive", _unique_consecutive)
 bincount = Op("bincount", _bincount)
 histc = Op("histc", _histc)
+histogram = Op("histogram", _histogram, returns=return_types.histogram)
+# The kernel returns a flat (hist, *edges): the dispatcher wraps flat tuples only.
+_histogramdd_op = Op("histogramdd", _histogramdd, returns=_histogramdd_result, method=False)
+
+
+def histogramdd(input, bins, *, range=None, weight=None, density=False):
+    """A ``D``-dimensional histogram of the points in the last dim of ``input``.
+
+    ``input`` of shape ``(..., D)`` holds points of ``D`` coordinates (float32 or float64).
+
+    Args:
+        bins: an int (bins per dim), ``D`` ints, or ``D`` 1-D tensors of bin edges.
+        range: ``[min_0, max_0, min_1, max_1, ...]``; by default the data's.
+        weight: a tensor of shape ``input.shape[:-1]``: each point counts its weight.
+        density: divide each count by the total and by its cell's volume.
+
+    Returns:
+        a named tuple ``(hist, bin_edges)``: ``hist`` of shape ``(bins_0, ..., bins_D-1)``
+        and a tuple of ``D`` edge tensors.
+
+    >>> ember.histogramdd(ember.tensor([[0., 1.], [1., 0.]]), bins=2).hist
+    tensor([[0., 1.],
+            [1., 0.]])
+    """
+    # bins goes in positionally: the dispatcher unwraps a list of tensors there only.
+    return _histogramdd_op(input, bins, range=range, weight=weight, density=density)
+
+
 searchsorted = Op("searchsorted", _searchsorted, method=False)
 bucketize = Op("bucketize", _bucketize, method=False)
 isin = Op("isin", _isin, method=False)

@@ -131,7 +131,9 @@ DERIVATIVES["median"] = _median
 DERIVATIVES["nanmedian"] = _median
 DERIVATIVES["quantile"] = _quantile_rule(nan_aware=False)
 DERIVATIVES["nanquantile"] = _quantile_rule(nan_aware=True)
-for _name in ("argsort", "unique", "unique_consecutive", "bincount", "histc"):
+for _name in ("argsort", "unique", "unique_consecutive"):
+    DERIVATIVES[_name] = NOT_DIFFERENTIABLE
+for _name in ("bincount", "histc", "histogram", "histogramdd"):  # counts, as in PyTorch
     DERIVATIVES[_name] = NOT_DIFFERENTIABLE
 for _name in ("searchsorted", "bucketize", "isin"):
     DERIVATIVES[_name] = NOT_DIFFERENTIABLE

@@ -162,6 +162,19 @@ def histc_ref(x, bins=100, min=0, max=0):
     return np.histogram(x, bins=bins, range=(low, high))[0]
 
 
+def histogram_ref(x, bins, *, range=None, weight=None, density=False):
+    weights = None if weight is None else weight.reshape(x.shape)
+    return np.histogram(x, bins=bins, range=range, weights=weights, density=density)
+
+
+def histogramdd_ref(x, bins, *, range=None, weight=None, density=False):
+    points = x.reshape(-1, x.shape[-1])
+    pairs = None if range is None else list(zip(range[::2], range[1::2]))
+    weights = None if weight is None else weight.reshape(-1)
+    hist, edges = np.histogramdd(points, bins=bins, range=pairs, weights=weights, density=density)
+    return hist, tuple(edges)
+
+
 # ---- rows ------------------------------------------------------------------------
 
 
@@ -362,6 +375,33 @@ def _histc_samples(make):
 
 
 OpInfo("histc", histc_ref, _histc_samples, grad_order=0)
+
+
+def _histogram_samples(make):
+    yield SampleInput(make(20), 4)
+    yield SampleInput(make(3, 4), 5, range=(-5.0, 5.0))
+    yield SampleInput(make(4, 5), _sorted(make, 5))  # a tensor of edges
+    yield SampleInput(make(20), 3, weight=make(20, low=0), density=True)
+    yield SampleInput(make(4, 5), 6, weight=make(20), range=(-4.0, 6.0))  # weight by size
+    yield SampleInput(make(12), _sorted(make, 4), density=True)
+    yield SampleInput(with_nan(make, 30), 6, range=(-9.0, 9.0))  # nan is not counted
+    yield SampleInput(tied(make, 8) * 0 + 2, 3)  # one value: its range widens by 0.5
+    yield SampleInput(scalar(make), 2)
+    yield SampleInput(make(0), 3)
+
+
+def _histogramdd_samples(make):
+    yield SampleInput(make(10, 2), 3)
+    yield SampleInput(make(10, 3), [2, 3, 4], weight=make(10, low=0), density=True)
+    yield SampleInput(make(4, 5, 2), (3, 2), range=[-5.0, 5.0, -9.0, 9.0])
+    yield SampleInput(make(3, 4, 2), 2, weight=make(3, 4))
+    yield SampleInput(make(10, 2), [_sorted(make, 4), _sorted(make, 3)])
+    yield SampleInput(make(12, 1), 4, density=True)
+    yield SampleInput(make(0, 2), 2)
+
+
+OpInfo("histogram", histogram_ref, _histogram_samples, grad_order=0)
+OpInfo("histogramdd", histogramdd_ref, _histogramdd_samples, grad_order=0)
 
 
 # ---- searching sorted sequences --------------------------------------------------
