@@ -285,3 +285,14 @@ def test_relu_gradient_is_zero_where_the_unit_is_off_even_for_inf():
     x = ember.tensor([-1.0, 0.0, 2.0], requires_grad=True)
     (g,) = ember.autograd.grad(ember.relu(x), x, ember.tensor([float("inf"), 1.0, 5.0]))
     assert g.tolist() == [0.0, 0.0, 5.0]
+
+
+def test_a_tensor_over_a_python_buffer_can_require_grad():
+    import array
+
+    t = ember.frombuffer(array.array("f", [1.5, -2.0]), dtype=ember.float32, requires_grad=True)
+    assert t.is_leaf and t.requires_grad
+    (t * t).sum().backward()
+    assert t.grad.tolist() == [3.0, -4.0]
+    with pytest.raises(RuntimeError, match="floating point"):
+        ember.frombuffer(bytearray(4), dtype=ember.int32, requires_grad=True)

@@ -349,8 +349,8 @@ def test_frombuffer_takes_array_memoryview_and_mmap():
     import mmap
 
     values = array.array("f", [1.5, -2.0, 3.25])
-    t = ember.frombuffer(values, dtype=ember.float32, requires_grad=True)
-    assert t.requires_grad and t.tolist() == [1.5, -2.0, 3.25]
+    t = ember.frombuffer(values, dtype=ember.float32)
+    assert t.tolist() == [1.5, -2.0, 3.25]
     view = memoryview(bytearray(8))
     ember.frombuffer(view, dtype=ember.float64).fill_(0.5)
     assert np.frombuffer(view, dtype=np.float64).tolist() == [0.5]
@@ -388,8 +388,6 @@ def test_frombuffer_errors(buffer, kwargs, error, match):
         ember.frombuffer(buffer, dtype=ember.int32, **kwargs)
 
 
-def test_frombuffer_needs_a_dtype_and_a_float_dtype_for_grad():
+def test_frombuffer_needs_a_dtype():
     with pytest.raises(TypeError, match="dtype"):
         ember.frombuffer(bytearray(4))
-    with pytest.raises(RuntimeError, match="floating point"):
-        ember.frombuffer(bytearray(4), dtype=ember.int32, requires_grad=True)

@@ -418,6 +418,8 @@ def lu_factor(A, *, pivot=True):
     """
     LU, pivots, _ = lu_factor_ex(A, pivot=pivot, check_errors=True)
     return _LU_FACTOR(LU, pivots)
+
+
 multi_dot, vecdot, matmul = _prod.linalg_multi_dot, _prod.linalg_vecdot, _prod.matmul
 
 
